@@ -1,0 +1,12 @@
+//! Ports: what the sync flows need from the outside world. Each has a cloud adapter and an
+//! embedded one, and one conformance suite (`zsync-conformance`) that both pass.
+
+pub mod queue;
+pub mod secrets;
+pub mod store;
+
+pub use queue::{Delivery, QueueError, QueueResult, SyncQueue};
+pub use secrets::{SecretError, SecretResult, SecretStore};
+pub use store::{
+    CaseFilter, ContactOutcome, CrmStore, Page, StoreError, StoreResult, Versioned,
+};

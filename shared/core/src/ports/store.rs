@@ -1,0 +1,211 @@
+//! The CRM store port: everything the service persists. Adapters: DynamoDB (cloud) and the
+//! embedded store (local server). Both must pass the same conformance suite.
+//!
+//! Concurrency rules every adapter keeps:
+//! - every mutable record carries a `version`; updates name the version they read and fail with
+//!   [`StoreError::VersionConflict`] if someone else wrote in between (optimistic concurrency);
+//! - creations fail with [`StoreError::AlreadyExists`] instead of overwriting;
+//! - at most one contact per normalised e-mail and one CRM user per e-mail, even under
+//!   concurrent writers;
+//! - at most one ticket record per (integration, ticket number), created atomically with its case.
+
+use async_trait::async_trait;
+use chrono::Duration;
+use zsync_mapping::{
+    Case, CaseComment, CaseId, CaseStatus, Contact, ContactId, CrmUser, ExportCursor,
+    Integration, IntegrationId, JobCounters, JobId, SyncJob, SyncLogEntry, TicketRecord,
+    Timestamp, UserId, ZendeskId,
+};
+
+/// A record with the version it was read at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+impl<T> Versioned<T> {
+    pub fn new(value: T, version: u64) -> Self {
+        Self { value, version }
+    }
+}
+
+/// One page of a list. `next_cursor` is opaque to callers and `None` on the last page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CaseFilter {
+    /// Exact subject match (the API's `subject=` filter).
+    pub subject: Option<String>,
+    pub status: Option<CaseStatus>,
+    pub integration_id: Option<IntegrationId>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{entity} {key} already exists")]
+    AlreadyExists { entity: &'static str, key: String },
+    #[error("{entity} {key} was changed by someone else (expected version {expected})")]
+    VersionConflict {
+        entity: &'static str,
+        key: String,
+        expected: u64,
+    },
+    #[error("{entity} {key} not found")]
+    NotFound { entity: &'static str, key: String },
+    #[error("invalid page cursor")]
+    InvalidCursor,
+    /// A stored item could not be decoded (schema drift, corruption).
+    #[error("stored {entity} {key} is unreadable: {reason}")]
+    Corrupt {
+        entity: &'static str,
+        key: String,
+        reason: String,
+    },
+    /// The backend failed in a way that may heal (throttling, network, I/O): retry later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Unavailable(_) | Self::VersionConflict { .. })
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Outcome of [`CrmStore::get_or_create_contact`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContactOutcome {
+    pub contact: Contact,
+    pub created: bool,
+}
+
+#[async_trait]
+pub trait CrmStore: Send + Sync {
+    // ---- integrations ----
+    /// Creates an integration at version 1.
+    async fn create_integration(&self, integration: &Integration) -> StoreResult<()>;
+    async fn get_integration(&self, id: &IntegrationId)
+    -> StoreResult<Option<Versioned<Integration>>>;
+    /// Every integration (a deployment has few; no pagination).
+    async fn list_integrations(&self) -> StoreResult<Vec<Versioned<Integration>>>;
+    /// Replaces the integration if it is still at `expected_version`; returns the new version.
+    async fn update_integration(
+        &self,
+        integration: &Integration,
+        expected_version: u64,
+    ) -> StoreResult<u64>;
+    /// Deletes the integration record (idempotent). Imported data is kept.
+    async fn delete_integration(&self, id: &IntegrationId) -> StoreResult<()>;
+
+    // ---- CRM users ----
+    /// Creates a user; `AlreadyExists` if the id or the (normalised) e-mail is taken.
+    async fn create_user(&self, user: &CrmUser) -> StoreResult<()>;
+    async fn get_user(&self, id: &UserId) -> StoreResult<Option<CrmUser>>;
+    /// Looks up by normalised primary e-mail.
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<CrmUser>>;
+    async fn list_users(&self, cursor: Option<&str>, limit: usize) -> StoreResult<Page<CrmUser>>;
+
+    // ---- contacts ----
+    /// Returns the contact holding `contact.email`, creating `contact` if none does. Exactly one
+    /// contact per e-mail even under concurrent callers. `contact.email` must be set.
+    async fn get_or_create_contact(&self, contact: &Contact) -> StoreResult<ContactOutcome>;
+    async fn get_contact(&self, id: &ContactId) -> StoreResult<Option<Contact>>;
+    async fn find_contact_by_email(&self, email: &str) -> StoreResult<Option<Contact>>;
+    async fn list_contacts(&self, cursor: Option<&str>, limit: usize)
+    -> StoreResult<Page<Contact>>;
+
+    // ---- cases and ticket records ----
+    /// Creates a case that is not linked to Zendesk (version 1).
+    async fn create_case(&self, case: &Case) -> StoreResult<()>;
+    /// Creates a case and its ticket record in one atomic step; `AlreadyExists` (and nothing
+    /// written) if the integration already has a record for that ticket number.
+    async fn create_linked_case(&self, case: &Case, record: &TicketRecord) -> StoreResult<()>;
+    async fn get_case(&self, id: &CaseId) -> StoreResult<Option<Versioned<Case>>>;
+    /// Replaces the case if it is still at `expected_version`; returns the new version.
+    async fn update_case(&self, case: &Case, expected_version: u64) -> StoreResult<u64>;
+    /// Cases matching `filter`, newest first, without scanning the whole store.
+    async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<Case>>;
+
+    async fn get_ticket_record(
+        &self,
+        integration: &IntegrationId,
+        ticket_number: ZendeskId,
+    ) -> StoreResult<Option<Versioned<TicketRecord>>>;
+    async fn get_ticket_record_for_case(
+        &self,
+        case: &CaseId,
+    ) -> StoreResult<Option<Versioned<TicketRecord>>>;
+    /// Links an existing unlinked case (publish): `AlreadyExists` if the ticket number is taken.
+    async fn create_ticket_record(&self, record: &TicketRecord) -> StoreResult<()>;
+    /// Replaces the record if it is still at `expected_version`; returns the new version.
+    async fn update_ticket_record(
+        &self,
+        record: &TicketRecord,
+        expected_version: u64,
+    ) -> StoreResult<u64>;
+
+    // ---- comments ----
+    /// Inserts or replaces a comment by id (comment ids from Zendesk are derived from the
+    /// Zendesk comment id, so re-importing is idempotent).
+    async fn put_comment(&self, comment: &CaseComment) -> StoreResult<()>;
+    /// A case's comments, oldest first.
+    async fn list_comments(&self, case: &CaseId) -> StoreResult<Vec<CaseComment>>;
+
+    // ---- sync jobs, export cursors ----
+    async fn create_job(&self, job: &SyncJob) -> StoreResult<()>;
+    async fn get_job(&self, integration: &IntegrationId, id: &JobId)
+    -> StoreResult<Option<Versioned<SyncJob>>>;
+    /// An integration's jobs, newest first.
+    async fn list_jobs(&self, integration: &IntegrationId, limit: usize)
+    -> StoreResult<Vec<SyncJob>>;
+    async fn update_job(&self, job: &SyncJob, expected_version: u64) -> StoreResult<u64>;
+    /// Adds `delta` to the job's counters atomically (no read-modify-write race).
+    async fn add_job_counters(
+        &self,
+        integration: &IntegrationId,
+        id: &JobId,
+        delta: &JobCounters,
+    ) -> StoreResult<()>;
+
+    async fn get_export_cursor(
+        &self,
+        integration: &IntegrationId,
+    ) -> StoreResult<Option<Versioned<ExportCursor>>>;
+    /// Writes the cursor; `expected_version` 0 means "must not exist yet".
+    async fn put_export_cursor(&self, cursor: &ExportCursor, expected_version: u64)
+    -> StoreResult<u64>;
+
+    // ---- per-ticket sync log ----
+    /// Appends a log entry that expires after `ttl`.
+    async fn append_log(&self, entry: &SyncLogEntry, ttl: Duration) -> StoreResult<()>;
+    /// An integration's newest log entries first.
+    async fn list_log(&self, integration: &IntegrationId, limit: usize)
+    -> StoreResult<Vec<SyncLogEntry>>;
+
+    // ---- dedupe and leases ----
+    /// Records `key` for `ttl`; true if it was new, false if already seen and not expired.
+    async fn remember_once(&self, key: &str, ttl: Duration, now: Timestamp) -> StoreResult<bool>;
+    /// Takes the lease `name` for `holder` until `now + ttl` if it is free, expired, or already
+    /// held by `holder` (renewal). Returns whether `holder` holds it now.
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Releases the lease if `holder` holds it (idempotent).
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+}

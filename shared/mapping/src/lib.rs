@@ -1,0 +1,14 @@
+//! zendesk-sync's pure core: CRM domain types, Zendesk wire types, the mappings of SPEC §3–§4,
+//! person resolution, contact-name parsing and the three-way merge of SPEC §5. No I/O here:
+//! everything is a function of its inputs, so it is tested exhaustively.
+
+pub mod domain;
+pub mod shadow;
+pub mod sync_job;
+pub mod ticket_record;
+pub mod zendesk;
+
+pub use domain::*;
+pub use shadow::{CrmShadow, Shadow, ZendeskShadow};
+pub use sync_job::*;
+pub use ticket_record::TicketRecord;

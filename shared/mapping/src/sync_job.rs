@@ -1,0 +1,112 @@
+//! Sync jobs (API.md "Sync job") and the per-ticket sync log (SPEC §7 `/log`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{IntegrationId, JobId, Timestamp, ZendeskId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    Scheduled,
+    Manual,
+    Full,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl JobState {
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCounters {
+    pub tickets_seen: u64,
+    pub cases_created: u64,
+    pub cases_updated: u64,
+    pub unchanged: u64,
+    pub failed: u64,
+}
+
+/// Which counter one processed ticket moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobCounter {
+    TicketsSeen,
+    CasesCreated,
+    CasesUpdated,
+    Unchanged,
+    Failed,
+}
+
+impl JobCounters {
+    pub fn add(&mut self, counter: JobCounter, n: u64) {
+        let slot = match counter {
+            JobCounter::TicketsSeen => &mut self.tickets_seen,
+            JobCounter::CasesCreated => &mut self.cases_created,
+            JobCounter::CasesUpdated => &mut self.cases_updated,
+            JobCounter::Unchanged => &mut self.unchanged,
+            JobCounter::Failed => &mut self.failed,
+        };
+        *slot = slot.saturating_add(n);
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncJob {
+    pub id: JobId,
+    pub integration_id: IntegrationId,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    pub counters: JobCounters,
+    pub error: Option<String>,
+}
+
+/// Where an integration's incremental export stands; stored after each page is enqueued.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportCursor {
+    pub integration_id: IntegrationId,
+    /// Zendesk `after_cursor`; `None` before the first page (then `start_time` is used).
+    pub cursor: Option<String>,
+    pub start_time: i64,
+    /// The job the export currently works for.
+    pub job_id: Option<JobId>,
+    pub end_of_stream: bool,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogOutcome {
+    Created,
+    Updated,
+    Unchanged,
+    Pushed,
+    Stale,
+    Echo,
+    Deleted,
+    ClosedInZendesk,
+    Conflict,
+    Failed,
+}
+
+/// One line of the per-ticket sync log: what happened, when, why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncLogEntry {
+    pub integration_id: IntegrationId,
+    pub ticket_number: Option<ZendeskId>,
+    pub at: Timestamp,
+    pub outcome: LogOutcome,
+    pub message: String,
+    pub job_id: Option<JobId>,
+}
