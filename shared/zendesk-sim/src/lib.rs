@@ -1,0 +1,1 @@
+//! A Zendesk simulator with Zendesk's real semantics, for tests, benchmarks and the demo.

@@ -1,0 +1,1 @@
+//! The Zendesk API client (reqwest + rustls) behind zendesk-sync's Zendesk port.
