@@ -3,5 +3,6 @@
 
 pub mod message;
 pub mod ports;
+pub mod webhook_signature;
 
 pub use message::{DecodeError, SyncMessage};
