@@ -8,7 +8,7 @@ pub type Timestamp = DateTime<Utc>;
 macro_rules! id_type {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub String);
 
@@ -120,12 +120,6 @@ pub struct Contact {
     pub last_name: String,
     pub name_suffix: Option<String>,
     pub phone: Option<String>,
-}
-
-impl Default for ContactId {
-    fn default() -> Self {
-        Self(String::new())
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

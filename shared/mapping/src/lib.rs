@@ -2,7 +2,11 @@
 //! person resolution, contact-name parsing and the three-way merge of SPEC §5. No I/O here:
 //! everything is a function of its inputs, so it is tested exhaustively.
 
+pub mod contact_name;
 pub mod domain;
+pub mod email;
+pub mod integration_url;
+pub mod settings;
 pub mod shadow;
 pub mod sync_job;
 pub mod ticket_record;

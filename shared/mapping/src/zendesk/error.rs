@@ -42,7 +42,10 @@ impl ErrorBody {
         if let Some(code) = self.code() {
             parts.push(code);
         }
-        if let Some(ErrorCode::Titled { message: Some(m), .. }) = &self.error {
+        if let Some(ErrorCode::Titled {
+            message: Some(m), ..
+        }) = &self.error
+        {
             parts.push(m);
         }
         if let Some(d) = &self.description {
@@ -69,7 +72,9 @@ impl ErrorBody {
             return false;
         };
         statuses.iter().any(|s| {
-            s.get("description").and_then(|d| d.as_str()).is_some_and(in_text)
+            s.get("description")
+                .and_then(|d| d.as_str())
+                .is_some_and(in_text)
                 || s.get("error").and_then(|e| e.as_str()) == Some("ClosedTicket")
         })
     }

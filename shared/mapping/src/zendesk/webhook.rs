@@ -27,7 +27,9 @@ pub enum WebhookBodyError {
     NotJson(String),
     #[error("event type {0:?} is not a ticket event")]
     NotATicketEvent(String),
-    #[error("the body names no ticket (expected `subject: zen:ticket:<id>`, `detail.id` or `ticket_id`)")]
+    #[error(
+        "the body names no ticket (expected `subject: zen:ticket:<id>`, `detail.id` or `ticket_id`)"
+    )]
     NoTicket,
     #[error("`{field}` is not a ticket id: {value:?}")]
     BadTicketId { field: &'static str, value: String },
@@ -40,7 +42,11 @@ fn id_from(value: &Value, field: &'static str) -> Result<Option<u64>, WebhookBod
     };
     match value {
         Value::Null => Ok(None),
-        Value::Number(n) => n.as_u64().filter(|&id| id > 0).map(Some).ok_or_else(|| bad(value)),
+        Value::Number(n) => n
+            .as_u64()
+            .filter(|&id| id > 0)
+            .map(Some)
+            .ok_or_else(|| bad(value)),
         Value::String(s) => match s.trim().parse::<u64>() {
             Ok(id) if id > 0 => Ok(Some(id)),
             _ => Err(bad(value)),
@@ -77,7 +83,9 @@ pub fn parse_webhook_body(body: &[u8]) -> Result<WebhookNotice, WebhookBodyError
             Some(v) => id_from(v, "detail.id")?,
             None => None,
         };
-        let ticket = from_subject.or(from_detail).ok_or(WebhookBodyError::NoTicket)?;
+        let ticket = from_subject
+            .or(from_detail)
+            .ok_or(WebhookBodyError::NoTicket)?;
         return Ok(WebhookNotice {
             event_id: map.get("id").and_then(Value::as_str).map(str::to_owned),
             event_type: event_type.to_owned(),
