@@ -1,0 +1,277 @@
+//! One HTTP exchange with Zendesk, done properly: budgets first, then the request, then
+//! retries (transient failures with backoff, 429s after the wait Zendesk names) and finally a
+//! typed error. Nothing here ever formats the token or the Authorization header.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+use zsync_core::ports::{ZendeskError, ZendeskResult};
+use zsync_mapping::{IntegrationId, ZendeskId};
+
+use crate::backoff::{RateLimitHeaders, backoff_delay};
+use crate::budget::{Bucket, WouldWait};
+use crate::config::ClientConfig;
+use crate::errors::{error_for_status, transport_error};
+
+/// Which budgets a call spends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Budget {
+    General,
+    /// Incremental exports: the export budget and the general one.
+    Export,
+}
+
+/// Whether a call may be sent again after a failure that Zendesk may already have acted on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// Reads, idempotent writes, and safe updates (a replay of an applied safe update gets
+    /// 409, never a second change).
+    Safe,
+    /// Creations and comments: retried only when the request never left (connection
+    /// failures); otherwise the caller finds out what happened (e.g. by `external_id`).
+    OnlyUnsent,
+}
+
+/// A request to send: method, path segments (percent-encoded when joined), query, body.
+#[derive(Debug)]
+pub struct Call {
+    pub method: Method,
+    pub segments: Vec<String>,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<serde_json::Value>,
+    pub budget: Budget,
+    pub replay: Replay,
+    /// The ticket a write is about, to name it in `ClosedTicket`.
+    pub ticket_id: Option<ZendeskId>,
+}
+
+impl Call {
+    pub fn new(method: Method, segments: &[&str]) -> Self {
+        Self {
+            method,
+            segments: segments.iter().map(|s| (*s).to_owned()).collect(),
+            query: Vec::new(),
+            body: None,
+            budget: Budget::General,
+            replay: Replay::Safe,
+            ticket_id: None,
+        }
+    }
+
+    pub fn query(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.query.push((name, value.to_string()));
+        self
+    }
+
+    pub fn body(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn export(mut self) -> Self {
+        self.budget = Budget::Export;
+        self
+    }
+
+    pub fn only_unsent(mut self) -> Self {
+        self.replay = Replay::OnlyUnsent;
+        self
+    }
+
+    pub fn about_ticket(mut self, ticket_id: ZendeskId) -> Self {
+        self.ticket_id = Some(ticket_id);
+        self
+    }
+
+    /// `GET /api/v2/tickets/1.json`: what errors and logs name (no query: it may hold e-mails).
+    pub fn endpoint(&self) -> String {
+        format!("{} /{}", self.method, self.segments.join("/"))
+    }
+}
+
+/// A successful answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub endpoint: String,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json<T: DeserializeOwned>(&self) -> ZendeskResult<T> {
+        serde_json::from_slice(&self.body).map_err(|e| ZendeskError::Decode {
+            endpoint: self.endpoint.clone(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// The budgets of one Zendesk account, shared by every handle that talks to it.
+#[derive(Debug)]
+pub struct AccountBudgets {
+    pub export: Bucket,
+    pub general: Bucket,
+}
+
+impl AccountBudgets {
+    pub fn new(config: &ClientConfig) -> Self {
+        Self {
+            export: Bucket::new(config.export_budget),
+            general: Bucket::new(config.general_budget),
+        }
+    }
+
+    fn bucket(&self, budget: Budget) -> &Bucket {
+        match budget {
+            Budget::Export => &self.export,
+            Budget::General => &self.general,
+        }
+    }
+}
+
+/// Upper bound of send rounds per call; each round either spends a transient attempt or
+/// rate-limit wait, both bounded themselves, so this only guards against a zero-wait 429 loop.
+const MAX_ROUNDS: u32 = 32;
+
+/// A per-account connection: the shared HTTP client plus this account's address, credentials
+/// and budgets.
+pub struct Connection {
+    pub http: reqwest::Client,
+    pub config: Arc<ClientConfig>,
+    pub budgets: Arc<AccountBudgets>,
+    pub base_url: Url,
+    pub username: String,
+    pub token: SecretString,
+    pub integration_id: IntegrationId,
+}
+
+impl Connection {
+    pub async fn send(&self, call: Call) -> ZendeskResult<Answer> {
+        let endpoint = call.endpoint();
+        let span = tracing::debug_span!(
+            "zendesk_call",
+            integration = %self.integration_id,
+            endpoint = %endpoint,
+            ticket_id = call.ticket_id,
+        );
+        self.send_with_retries(&call, endpoint)
+            .instrument(span)
+            .await
+    }
+
+    async fn send_with_retries(&self, call: &Call, endpoint: String) -> ZendeskResult<Answer> {
+        let policy = self.config.retry;
+        let mut rate_waited = Duration::ZERO;
+        let mut attempts = 0u32;
+        for _ in 0..MAX_ROUNDS {
+            rate_waited += self
+                .take_tokens(
+                    call.budget,
+                    policy.max_rate_limit_wait.saturating_sub(rate_waited),
+                )
+                .await
+                .map_err(|WouldWait(retry_after)| ZendeskError::RateLimited {
+                    endpoint: endpoint.clone(),
+                    retry_after,
+                })?;
+            attempts += 1;
+            let (status, limits, body) = match self.send_once(call).await {
+                Ok(answer) => answer,
+                Err(err) => {
+                    let replayable = call.replay == Replay::Safe || err.is_connect();
+                    if replayable && attempts < policy.max_attempts {
+                        let delay = backoff_delay(&policy, attempts);
+                        tracing::warn!(attempt = attempts, ?delay, error = %err.without_url(), "Zendesk request failed; retrying");
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    return Err(transport_error(endpoint, err));
+                }
+            };
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                let wait = limits.wait_hint().unwrap_or(policy.default_rate_limit_wait);
+                // Pausing the bucket holds back every caller on this account, not just us;
+                // the next round's `take_tokens` does the waiting.
+                self.budgets.bucket(call.budget).pause(wait);
+                if rate_waited + wait > policy.max_rate_limit_wait {
+                    return Err(ZendeskError::RateLimited {
+                        endpoint,
+                        retry_after: wait,
+                    });
+                }
+                tracing::info!(?wait, "Zendesk rate limit hit; waiting");
+                continue;
+            }
+            if limits.exhausted() {
+                let wait = limits.reset.unwrap_or(policy.default_rate_limit_wait);
+                self.budgets.bucket(call.budget).pause(wait);
+            }
+            if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
+                if call.replay == Replay::Safe && attempts < policy.max_attempts {
+                    let delay = backoff_delay(&policy, attempts)
+                        .max(limits.retry_after.unwrap_or_default().min(policy.max_delay));
+                    tracing::warn!(attempt = attempts, %status, ?delay, "Zendesk answered with a server error; retrying");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                return Err(ZendeskError::Transient {
+                    endpoint,
+                    reason: format!("HTTP {status} after {attempts} attempt(s)"),
+                });
+            }
+            if status.is_success() {
+                return Ok(Answer { endpoint, body });
+            }
+            return Err(error_for_status(status, &body, endpoint, call.ticket_id));
+        }
+        Err(ZendeskError::Transient {
+            endpoint,
+            reason: format!("gave up after {MAX_ROUNDS} rounds"),
+        })
+    }
+
+    async fn take_tokens(&self, budget: Budget, allowed: Duration) -> Result<Duration, WouldWait> {
+        let mut waited = Duration::ZERO;
+        if budget == Budget::Export {
+            waited += self.budgets.export.take(allowed).await?;
+        }
+        waited += self
+            .budgets
+            .general
+            .take(allowed.saturating_sub(waited))
+            .await?;
+        Ok(waited)
+    }
+
+    async fn send_once(
+        &self,
+        call: &Call,
+    ) -> Result<(StatusCode, RateLimitHeaders, Bytes), reqwest::Error> {
+        let mut url = self.base_url.clone();
+        url.set_query(None);
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.clear().extend(&call.segments);
+        }
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&call.query);
+        }
+        let mut request = self
+            .http
+            .request(call.method.clone(), url)
+            .basic_auth(&self.username, Some(self.token.expose_secret()))
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(body) = &call.body {
+            request = request.json(body);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let limits = RateLimitHeaders::parse(response.headers());
+        let body = response.bytes().await?;
+        Ok((status, limits, body))
+    }
+}
