@@ -65,10 +65,7 @@ impl ZendeskApi for ZendeskClient {
             .conn
             .send(call.query("per_page", page_size).query("include", "users"))
             .await?;
-        let mut page: TicketExportPage = answer.json()?;
-        if page.after_cursor.is_none() {
-            page.after_cursor = page.after_url.as_deref().and_then(cursor_from_url);
-        }
+        let page = parse_export_page(&answer.body)?;
         tracing::debug!(
             integration = %self.conn.integration_id,
             tickets = page.tickets.len(),
@@ -261,6 +258,20 @@ impl ZendeskApi for ZendeskClient {
         let answer: SigningSecretEnvelope = self.conn.send(call).await?.json()?;
         Ok(SecretString::from(answer.signing_secret.secret))
     }
+}
+
+/// Decodes one page of the cursor ticket export as [`ZendeskApi::export_tickets`] does
+/// (public for the parse benchmark).
+pub fn parse_export_page(body: &[u8]) -> ZendeskResult<TicketExportPage> {
+    let mut page: TicketExportPage =
+        serde_json::from_slice(body).map_err(|e| ZendeskError::Decode {
+            endpoint: "GET /api/v2/incremental/tickets/cursor.json".into(),
+            reason: e.to_string(),
+        })?;
+    if page.after_cursor.is_none() {
+        page.after_cursor = page.after_url.as_deref().and_then(cursor_from_url);
+    }
+    Ok(page)
 }
 
 /// Ids in first-seen order without repeats.

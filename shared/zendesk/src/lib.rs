@@ -16,5 +16,6 @@ mod factory;
 mod transport;
 mod wire;
 
+pub use api::parse_export_page;
 pub use config::{ClientConfig, RequestBudget, RetryPolicy};
 pub use factory::{BuildError, ZendeskClient, ZendeskClientFactory};
