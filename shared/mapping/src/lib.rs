@@ -2,10 +2,16 @@
 //! person resolution, contact-name parsing and the three-way merge of SPEC §5. No I/O here:
 //! everything is a function of its inputs, so it is tested exhaustively.
 
+pub mod case_mapping;
+pub mod comment_mapping;
 pub mod contact_name;
 pub mod domain;
 pub mod email;
 pub mod integration_url;
+pub mod merge;
+pub mod people;
+pub mod publish_mapping;
+pub mod record_mapping;
 pub mod settings;
 pub mod shadow;
 pub mod sync_job;

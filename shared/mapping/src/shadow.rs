@@ -26,8 +26,14 @@ pub struct ZendeskShadow {
     pub assignee_id: Option<u64>,
 }
 
+/// `recorded` is false until a merge (or a publish, see `Shadow::agreed`) stored agreed values:
+/// only then do the `None`s above mean "empty on that side" (no subject, unassigned, `null`
+/// priority) rather than "never synced". Stored shadows from before the flag read as unrecorded,
+/// which is a first sync (Zendesk wins): the safe reading.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shadow {
+    #[serde(default)]
+    pub recorded: bool,
     pub crm: CrmShadow,
     pub zendesk: ZendeskShadow,
 }
