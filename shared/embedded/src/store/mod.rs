@@ -1,0 +1,69 @@
+//! The embedded CRM store: one redb file.
+
+mod cases;
+mod expiring;
+mod jobs;
+mod port;
+mod records;
+mod schema;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::Database;
+use zsync_core::ports::StoreError;
+
+use crate::OpenError;
+use crate::blocking::{backend, run};
+
+/// Maps a redb error to `StoreError::Unavailable`.
+fn io(error: impl Into<redb::Error>) -> StoreError {
+    backend(error)
+}
+
+/// The embedded `CrmStore`. Cheap to clone; all clones share the open database.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedStore").finish_non_exhaustive()
+    }
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) the store file at `path`. A file is open in one process at a time.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        let path = path.as_ref().to_path_buf();
+        let shown = path.display().to_string();
+        let opened = tokio::task::spawn_blocking(move || Database::create(&path)).await;
+        let db = match opened {
+            Ok(Ok(db)) => Arc::new(db),
+            Ok(Err(e)) => {
+                return Err(OpenError::Database {
+                    path: shown,
+                    reason: e.to_string(),
+                });
+            }
+            Err(e) => {
+                return Err(OpenError::Database {
+                    path: shown,
+                    reason: e.to_string(),
+                });
+            }
+        };
+        run(&db, |db| {
+            let txn = db.begin_write().map_err(io)?;
+            schema::create_tables(&txn)?;
+            txn.commit().map_err(io)
+        })
+        .await
+        .map_err(|e: StoreError| OpenError::Database {
+            path: shown,
+            reason: e.to_string(),
+        })?;
+        Ok(Self { db })
+    }
+}
