@@ -5,6 +5,7 @@ mod comment;
 mod enums;
 mod error;
 mod export;
+mod invocation;
 pub mod lenient;
 mod ticket;
 mod user;
@@ -14,6 +15,7 @@ pub use comment::{Comment, CommentPage, CursorMeta};
 pub use enums::{TicketPriority, TicketStatus, TicketType, UserRole};
 pub use error::{ErrorBody, ErrorCode};
 pub use export::{ChildEvent, TicketEvent, TicketEventPage, TicketExportPage};
+pub use invocation::{AttemptMessage, HeaderPair, InvocationAttempt, InvocationAttemptList};
 pub use ticket::{Ticket, TicketEnvelope, TicketList};
 pub use user::{User, UserEnvelope, UserList};
 pub use webhook::{
