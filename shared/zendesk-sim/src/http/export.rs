@@ -140,7 +140,7 @@ pub(crate) async fn ticket_events(
     }
     let events: Vec<Value> = page
         .iter()
-        .map(|a| render::ticket_event(a, with_comments))
+        .map(|a| render::ticket_event(&state, a, with_comments))
         .collect();
     let body = json!({
         "ticket_events": events,

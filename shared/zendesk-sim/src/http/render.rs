@@ -139,14 +139,28 @@ pub(crate) fn comment(c: &Comment) -> Value {
     Value::Object(map)
 }
 
-fn audit_event(id: u64, event: &AuditEvent, with_comments: bool) -> Option<Value> {
+fn audit_event(
+    state: &State,
+    ticket_id: u64,
+    id: u64,
+    event: &AuditEvent,
+    with_comments: bool,
+) -> Option<Value> {
     match event {
-        AuditEvent::Comment(c) if with_comments => Some(json!({
-            "id": c.id, "event_type": "Comment", "type": "Comment", "author_id": c.author_id,
-            "body": c.body, "html_body": html(&c.body), "plain_body": c.body,
-            "public": c.public, "attachments": [], "created_at": c.created_at,
-        })),
+        AuditEvent::Comment(c) if with_comments => {
+            // Comment events show the comment as it is now: edits and redactions included.
+            let c = state.current_comment(ticket_id, c.id).unwrap_or(c);
+            Some(json!({
+                "id": c.id, "event_type": "Comment", "type": "Comment", "author_id": c.author_id,
+                "body": c.body, "html_body": html(&c.body), "plain_body": c.body,
+                "public": c.public, "attachments": [], "created_at": c.created_at,
+            }))
+        }
         AuditEvent::Comment(_) => None,
+        AuditEvent::CommentRedaction(comment_id) => Some(json!({
+            "id": id, "event_type": "CommentRedactionEvent", "type": "CommentRedactionEvent",
+            "comment_id": comment_id,
+        })),
         AuditEvent::Create { field, value } => Some(json!({
             "id": id, "event_type": "Create", "type": "Create", "field_name": field,
             "value": value, field.to_string(): value,
@@ -163,12 +177,14 @@ fn audit_event(id: u64, event: &AuditEvent, with_comments: bool) -> Option<Value
 }
 
 /// An audit as the `ticket_events` export shows it (`child_events`).
-pub(crate) fn ticket_event(a: &Audit, with_comments: bool) -> Value {
+pub(crate) fn ticket_event(state: &State, a: &Audit, with_comments: bool) -> Value {
     let children: Vec<Value> = a
         .events
         .iter()
         .enumerate()
-        .filter_map(|(n, e)| audit_event(a.id * 100 + n as u64, e, with_comments))
+        .filter_map(|(n, e)| {
+            audit_event(state, a.ticket_id, a.id * 100 + n as u64, e, with_comments)
+        })
         .collect();
     json!({
         "id": a.id,
@@ -185,12 +201,12 @@ pub(crate) fn ticket_event(a: &Audit, with_comments: bool) -> Value {
 }
 
 /// An audit as create/update responses show it (`events`).
-pub(crate) fn audit(a: &Audit) -> Value {
+pub(crate) fn audit(state: &State, a: &Audit) -> Value {
     let events: Vec<Value> = a
         .events
         .iter()
         .enumerate()
-        .filter_map(|(n, e)| audit_event(a.id * 100 + n as u64, e, true))
+        .filter_map(|(n, e)| audit_event(state, a.ticket_id, a.id * 100 + n as u64, e, true))
         .collect();
     json!({
         "id": a.id,

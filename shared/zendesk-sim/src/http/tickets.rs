@@ -213,7 +213,7 @@ fn latest_audit(state: &Account, ticket_id: u64) -> Value {
         .values()
         .rev()
         .find(|a| a.ticket_id == ticket_id)
-        .map_or(Value::Null, render::audit)
+        .map_or(Value::Null, |a| render::audit(state, a))
 }
 
 pub(crate) async fn create(

@@ -51,6 +51,8 @@ pub(crate) enum AuditEvent {
         previous: serde_json::Value,
     },
     Comment(Comment),
+    /// An agent edited or redacted the comment with this id.
+    CommentRedaction(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -203,6 +205,14 @@ impl State {
     /// First agent/admin: the default actor of agent-side changes.
     pub fn first_staff(&self) -> Option<u64> {
         self.users.values().find(|u| u.is_staff()).map(|u| u.id)
+    }
+
+    /// The comment as it is now (edits and redactions applied).
+    pub fn current_comment(&self, ticket_id: u64, comment_id: u64) -> Option<&Comment> {
+        self.comments
+            .get(&ticket_id)?
+            .iter()
+            .find(|c| c.id == comment_id)
     }
 
     pub fn count_request(&mut self, endpoint: &str) {

@@ -281,7 +281,7 @@ impl State {
             ts,
             actor,
             "web",
-            Vec::new(),
+            vec![AuditEvent::CommentRedaction(comment_id)],
             &[TicketEvent::CommentRedacted],
         )
         .ok()

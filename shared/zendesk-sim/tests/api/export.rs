@@ -164,3 +164,34 @@ pub fn urlencode(s: &str) -> String {
         .replace('/', "%2F")
         .replace('=', "%3D")
 }
+
+#[tokio::test]
+async fn comment_edits_bump_the_ticket_and_show_in_both_exports() {
+    let h = Harness::start().await;
+    let requester = h.end_user("Mo", "mo@example.com");
+    let id = h.sim.add_ticket(new_ticket(requester, "secret"));
+    let first = page(&h, "start_time=0").await;
+    let cursor = first.after_cursor.unwrap();
+    let comment = h.sim.comments(id)[0].id;
+    h.sim.edit_comment(id, comment, "▇▇▇▇▇▇ body").unwrap();
+
+    let next = page(&h, &format!("cursor={}", urlencode(&cursor))).await;
+    assert_eq!(
+        next.tickets.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![id]
+    );
+    let events: TicketEventPage = h
+        .get("/api/v2/incremental/ticket_events.json?start_time=0&include=comment_events")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bodies: Vec<String> = events
+        .ticket_events
+        .iter()
+        .flat_map(|e| e.comments())
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(bodies, vec!["▇▇▇▇▇▇ body"]);
+    assert!(h.sim.edit_comment(id, 1, "x").is_err(), "unknown comment");
+}
