@@ -2,6 +2,7 @@
 //! them. Adapters live in their own crates; the Lambdas and the local server wire them here.
 
 pub mod context;
+pub mod ids;
 pub mod message;
 pub mod ports;
 pub mod webhook_signature;
