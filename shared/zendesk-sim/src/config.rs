@@ -14,6 +14,10 @@ pub struct SimConfig {
     pub me_on_bad_auth: MeOnBadAuth,
     /// Per-request timeout of webhook deliveries.
     pub webhook_timeout: Duration,
+    /// Attempts per webhook event; later attempts follow a transport error, 409, 429 or 5xx
+    /// answer (as Zendesk retries), after `webhook_retry_delay` times the attempt number.
+    pub webhook_max_attempts: u32,
+    pub webhook_retry_delay: Duration,
     /// Allow webhook endpoints on hosts other than loopback. Off by default so that a test can
     /// never make the simulator call out of the machine.
     pub allow_remote_webhooks: bool,
@@ -28,6 +32,8 @@ impl Default for SimConfig {
             account_id: 18_525_119,
             me_on_bad_auth: MeOnBadAuth::AnonymousUser,
             webhook_timeout: Duration::from_secs(10),
+            webhook_max_attempts: 3,
+            webhook_retry_delay: Duration::from_millis(200),
             allow_remote_webhooks: false,
             rate_limit: None,
         }

@@ -33,7 +33,31 @@ pub(crate) async fn run(
     }
 }
 
+fn worth_retrying(status: Option<u16>) -> bool {
+    match status {
+        None => true,
+        Some(code) => code == 409 || code == 429 || (500..=599).contains(&code),
+    }
+}
+
 async fn deliver(shared: Arc<Shared>, client: reqwest::Client, job: OutgoingWebhook) {
+    let attempts = shared.config.webhook_max_attempts.max(1);
+    for attempt in 1..=attempts {
+        let status = attempt_once(&shared, &client, &job, attempt).await;
+        if !worth_retrying(status) || attempt == attempts {
+            return;
+        }
+        tokio::time::sleep(shared.config.webhook_retry_delay * attempt).await;
+    }
+}
+
+/// One signed POST to the registered endpoint; returns the answer's status.
+async fn attempt_once(
+    shared: &Shared,
+    client: &reqwest::Client,
+    job: &OutgoingWebhook,
+    attempt: u32,
+) -> Option<u16> {
     let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let signature = sign_webhook(&job.secret, &timestamp, &job.body);
     let result = client
@@ -45,7 +69,7 @@ async fn deliver(shared: Arc<Shared>, client: reqwest::Client, job: OutgoingWebh
         .header("x-zendesk-webhook-invocation-id", &job.event_id)
         .header("x-zendesk-webhook-signature", signature)
         .header("x-zendesk-webhook-signature-timestamp", timestamp)
-        .body(job.body)
+        .body(job.body.clone())
         .send()
         .await;
     let (status, error) = match result {
@@ -53,22 +77,35 @@ async fn deliver(shared: Arc<Shared>, client: reqwest::Client, job: OutgoingWebh
         Err(e) => (None, Some(e.to_string())),
     };
     if let Some(e) = &error {
-        tracing::debug!(webhook = %job.webhook_id, error = %e, "webhook delivery failed");
+        tracing::debug!(webhook = %job.webhook_id, attempt, error = %e, "webhook delivery failed");
     }
     shared.lock().deliveries.push(WebhookDelivery {
-        webhook_id: job.webhook_id,
-        endpoint: job.endpoint,
-        event_type: job.event_type,
+        webhook_id: job.webhook_id.clone(),
+        endpoint: job.endpoint.clone(),
+        event_type: job.event_type.clone(),
         ticket_id: job.ticket_id,
-        event_id: job.event_id,
+        event_id: job.event_id.clone(),
+        attempt,
         status,
         error,
     });
+    status
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retries_follow_zendesk_rules() {
+        assert!(worth_retrying(None));
+        assert!(
+            worth_retrying(Some(503)) && worth_retrying(Some(429)) && worth_retrying(Some(409))
+        );
+        assert!(
+            !worth_retrying(Some(200)) && !worth_retrying(Some(401)) && !worth_retrying(Some(400))
+        );
+    }
 
     #[test]
     fn signature_matches_a_known_hmac() {

@@ -74,7 +74,7 @@ pub struct SeedSummary {
     pub comments: usize,
 }
 
-/// One attempted webhook delivery.
+/// One webhook delivery attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookDelivery {
     pub webhook_id: String,
@@ -84,6 +84,8 @@ pub struct WebhookDelivery {
     pub ticket_id: u64,
     /// The event id in the body (dedupe key for the receiver).
     pub event_id: String,
+    /// 1 for the first attempt; retries of the same event keep its `event_id`.
+    pub attempt: u32,
     /// HTTP status of the receiver's answer; `None` when the request failed.
     pub status: Option<u16>,
     pub error: Option<String>,

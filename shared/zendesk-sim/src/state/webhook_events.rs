@@ -43,8 +43,8 @@ impl TicketEvent {
     }
 }
 
-/// A signed-at-send-time delivery for the background task.
-#[derive(Clone, Debug)]
+/// A signed-at-send-time delivery for the background task (no Debug: it holds the secret).
+#[derive(Clone)]
 pub(crate) struct OutgoingWebhook {
     pub webhook_id: String,
     pub endpoint: String,

@@ -191,3 +191,62 @@ async fn conditional_ticket_events_get_one_trigger_body_per_change() {
         ("trigger", vec![id])
     );
 }
+
+#[tokio::test]
+async fn failed_deliveries_are_retried_with_the_same_event_id_until_one_succeeds() {
+    let h = Harness::start().await;
+    // A receiver that is down for the first two attempts, then answers 200.
+    let calls = Arc::new(Mutex::new(0u32));
+    let counter = calls.clone();
+    let app = axum::Router::new().route(
+        "/flaky",
+        axum::routing::post(move || {
+            let counter = counter.clone();
+            async move {
+                let mut n = counter.lock().unwrap();
+                *n += 1;
+                if *n <= 2 {
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    axum::http::StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let created = h
+        .send_json(
+            Method::POST,
+            "/api/v2/webhooks",
+            json!({"webhook": {
+            "name": "flaky", "endpoint": format!("http://{addr}/flaky"),
+            "subscriptions": ["zen:event-type:ticket.created"]}}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let requester = h.end_user("Ned", "ned@example.com");
+    h.sim.add_ticket(NewTicket {
+        subject: "s".into(),
+        description: "d".into(),
+        requester_id: requester,
+        ..Default::default()
+    });
+
+    let deliveries = h
+        .sim
+        .wait_for_webhook_deliveries(3, Duration::from_secs(10))
+        .await;
+    let outcome: Vec<(u32, Option<u16>)> =
+        deliveries.iter().map(|d| (d.attempt, d.status)).collect();
+    assert_eq!(
+        outcome,
+        vec![(1, Some(503)), (2, Some(503)), (3, Some(200))]
+    );
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.event_id == deliveries[0].event_id)
+    );
+}
