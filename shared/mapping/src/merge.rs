@@ -79,6 +79,7 @@ pub fn merge_fields(
             zendesk: ticket.subject.clone(),
             zendesk_as_crm: Some(inbound_subject(ticket.subject.as_deref())),
             crm_as_zendesk: Some(outbound_subject(&case.subject)),
+            push_sets_zendesk: true,
             shadow: shadow_of(
                 recorded,
                 shadow.crm.subject.clone(),
@@ -101,6 +102,7 @@ pub fn merge_fields(
             zendesk: ticket.description.clone(),
             zendesk_as_crm: Some(inbound_description(ticket.description.as_deref())),
             crm_as_zendesk: Some(outbound_description(&case.description)),
+            push_sets_zendesk: false,
             shadow: shadow_of(
                 recorded,
                 shadow.crm.description.clone(),
@@ -126,6 +128,7 @@ pub fn merge_fields(
                 InboundStatus::Deleted | InboundStatus::Unknown => None,
             },
             crm_as_zendesk: Some(outbound_status(case.status)),
+            push_sets_zendesk: true,
             shadow: shadow_of(
                 recorded,
                 shadow.crm.status,
@@ -151,6 +154,7 @@ pub fn merge_fields(
             zendesk: ticket.priority.clone(),
             zendesk_as_crm: inbound_priority(ticket.priority.as_ref()),
             crm_as_zendesk: Some(outbound_priority(case.priority)),
+            push_sets_zendesk: true,
             shadow: shadow_of(
                 recorded,
                 shadow.crm.priority,
@@ -180,6 +184,7 @@ pub fn merge_fields(
             zendesk: ticket.assignee_id,
             zendesk_as_crm: Some(ticket.assignee_in_crm.clone()),
             crm_as_zendesk: case.assignee_in_zendesk,
+            push_sets_zendesk: true,
             shadow: recorded.then(|| (shadow.crm.assigned_to.clone(), shadow.zendesk.assignee_id)),
         },
         rules,

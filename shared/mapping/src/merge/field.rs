@@ -12,6 +12,9 @@ pub(super) struct Field<C, Z> {
     pub zendesk_as_crm: Option<C>,
     /// What the case value is sent to Zendesk as.
     pub crm_as_zendesk: Z,
+    /// A push makes Zendesk hold `crm_as_zendesk`. False for the description: Zendesk cannot
+    /// rewrite a ticket's first comment, so after a push Zendesk still holds its old value.
+    pub push_sets_zendesk: bool,
     /// The last agreed values; `None` before the first sync.
     pub shadow: Option<(C, Z)>,
 }
@@ -96,7 +99,11 @@ fn crm_wins<C, Z: Clone>(
         FieldMerge {
             to_case: None,
             to_zendesk: Some(field.crm_as_zendesk.clone()),
-            shadow: (field.crm, field.crm_as_zendesk),
+            shadow: if field.push_sets_zendesk {
+                (field.crm, field.crm_as_zendesk)
+            } else {
+                (field.crm, field.zendesk)
+            },
             conflict,
         }
     } else {

@@ -75,9 +75,9 @@ impl CaseChanges {
 
 /// What to push to Zendesk (only fields that changed); `None` leaves a field alone.
 ///
-/// Zendesk does not let an API client rewrite a ticket's description (its first comment); a
-/// `description` here tells the caller the CRM description changed and how to convey it is
-/// the caller's choice.
+/// Zendesk does not let an API client rewrite a ticket's description (its first comment): a
+/// `description` here says the CRM description changed and should be conveyed another way
+/// (e.g. as a comment). The merge's shadow expects Zendesk's description to stay as it was.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ZendeskChanges {
     pub subject: Option<String>,

@@ -83,6 +83,29 @@ fn the_echo_of_our_own_push_is_no_change() {
 }
 
 #[test]
+fn a_pushed_description_is_not_taken_back_by_zendesks_unchanged_description() {
+    let case = CaseSide {
+        description: "Rewritten in the CRM".into(),
+        ..case()
+    };
+    let pushed = merge_fields(&agreed(), &case, &ticket(), REMOTE);
+    assert_eq!(
+        pushed.zendesk_changes.description.as_deref(),
+        Some("Rewritten in the CRM")
+    );
+    // Zendesk still has its first comment as the description afterwards.
+    let again = merge_fields(&pushed.new_shadow, &case, &ticket(), REMOTE);
+    assert!(again.is_empty(), "{again:?}");
+    // A later redaction in Zendesk is a Zendesk-side change and reaches the case.
+    let redacted = TicketSide {
+        description: Some("It ▇▇▇▇▇".into()),
+        ..ticket()
+    };
+    let after = merge_fields(&pushed.new_shadow, &case, &redacted, REMOTE);
+    assert_eq!(after.case_changes.description.as_deref(), Some("It ▇▇▇▇▇"));
+}
+
+#[test]
 fn an_unpushed_crm_change_stays_pending_until_two_way_is_on() {
     let case = CaseSide {
         priority: CasePriority::High,

@@ -40,11 +40,12 @@ pub fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> 
     }
 }
 
-/// A list of ids; `null` is an empty list, entries may be numbers or strings.
+/// A list of ids; `null` is an empty list, entries may be numbers or strings; `null` and `""`
+/// entries are dropped.
 pub fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
-    let raw = Option::<Vec<RawId>>::deserialize(d)?.unwrap_or_default();
+    let raw = Option::<Vec<Option<RawId>>>::deserialize(d)?.unwrap_or_default();
     let mut out = Vec::with_capacity(raw.len());
-    for r in raw {
+    for r in raw.into_iter().flatten() {
         if let Some(id) = parse_id::<D::Error>(r)? {
             out.push(id);
         }
@@ -77,4 +78,48 @@ pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
         Some(Raw::Float(_)) => None,
         Some(Raw::Str(s)) => s.trim().parse().ok(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Deserialize, Debug)]
+    struct Ids {
+        #[serde(deserialize_with = "super::id")]
+        id: u64,
+        #[serde(default, deserialize_with = "super::opt_id")]
+        maybe: Option<u64>,
+        #[serde(default, deserialize_with = "super::id_list")]
+        list: Vec<u64>,
+    }
+
+    fn ids(value: serde_json::Value) -> Result<Ids, serde_json::Error> {
+        serde_json::from_value(value)
+    }
+
+    #[test]
+    fn ids_arrive_as_numbers_strings_blanks_and_nulls() {
+        let parsed = ids(json!({"id": "42", "maybe": "", "list": [1, "2", null, "", " 3 "]}))
+            .expect("lenient");
+        assert_eq!(
+            (parsed.id, parsed.maybe, parsed.list),
+            (42, None, vec![1, 2, 3])
+        );
+        let parsed = ids(json!({"id": 7, "maybe": null, "list": null})).expect("lenient");
+        assert_eq!((parsed.id, parsed.maybe, parsed.list), (7, None, vec![]));
+        assert_eq!(
+            ids(json!({"id": 1, "maybe": "9"})).expect("ok").maybe,
+            Some(9)
+        );
+    }
+
+    #[test]
+    fn junk_ids_are_errors_not_panics() {
+        assert!(ids(json!({"id": ""})).is_err());
+        assert!(ids(json!({"id": "abc"})).is_err());
+        assert!(ids(json!({"id": -1})).is_err());
+        assert!(ids(json!({"id": 1, "list": ["x"]})).is_err());
+    }
 }

@@ -106,7 +106,8 @@ fn pushed(ticket: &TicketSide, changes: &ZendeskChanges) -> TicketSide {
     let assignee = changes.assignee_id.unwrap_or(ticket.assignee_id);
     ticket_side(
         changes.subject.clone().or(ticket.subject.clone()),
-        changes.description.clone().or(ticket.description.clone()),
+        // Zendesk keeps its description (the first comment) whatever we send.
+        ticket.description.clone(),
         changes.status.clone().or(ticket.status.clone()),
         changes.priority.clone().or(ticket.priority.clone()),
         assignee,
