@@ -34,6 +34,9 @@ pub struct RateLimitHeaders {
     pub remaining: Option<u64>,
     /// `ratelimit-reset`: seconds until the window resets.
     pub reset: Option<Duration>,
+    /// `zendesk-ratelimit-incremental-exports: total=10; remaining=0; resets=42`.
+    pub export_remaining: Option<u64>,
+    pub export_reset: Option<Duration>,
 }
 
 impl RateLimitHeaders {
@@ -51,6 +54,12 @@ impl RateLimitHeaders {
                 .or_else(|| text("x-rate-limit-remaining"))
                 .and_then(|v| v.parse().ok()),
             reset: seconds("ratelimit-reset"),
+            export_remaining: text("zendesk-ratelimit-incremental-exports")
+                .and_then(|v| param(v, "remaining"))
+                .and_then(|v| v.parse().ok()),
+            export_reset: text("zendesk-ratelimit-incremental-exports")
+                .and_then(|v| param(v, "resets"))
+                .and_then(parse_seconds),
         }
     }
 
@@ -63,9 +72,23 @@ impl RateLimitHeaders {
         })
     }
 
+    /// The account-wide budget is used up.
     pub fn exhausted(&self) -> bool {
         self.remaining == Some(0)
     }
+
+    /// The incremental-export budget is used up.
+    pub fn export_exhausted(&self) -> bool {
+        self.export_remaining == Some(0)
+    }
+}
+
+/// `name=value` out of `a=1; name=value; c=3`.
+fn param<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split([';', ',']).find_map(|part| {
+        let (k, v) = part.split_once('=')?;
+        (k.trim().eq_ignore_ascii_case(name)).then(|| v.trim())
+    })
 }
 
 fn parse_seconds(value: &str) -> Option<Duration> {
@@ -163,6 +186,17 @@ mod tests {
         ]));
         assert!(!h.exhausted());
         assert_eq!(h.wait_hint(), None);
+    }
+
+    #[test]
+    fn export_budget_header_is_read() {
+        let h = RateLimitHeaders::parse(&headers(&[(
+            "zendesk-ratelimit-incremental-exports",
+            "total=10; remaining=0; resets=42",
+        )]));
+        assert!(h.export_exhausted());
+        assert!(!h.exhausted());
+        assert_eq!(h.export_reset, Some(Duration::from_secs(42)));
     }
 
     #[test]

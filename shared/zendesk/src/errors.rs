@@ -17,7 +17,7 @@ pub fn error_for_status(
     ticket_id: Option<ZendeskId>,
 ) -> ZendeskError {
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
-    let summary = summary(status, parsed.as_ref());
+    let summary = summary(status, parsed.as_ref(), body);
     match status.as_u16() {
         401 | 403 => ZendeskError::Auth {
             endpoint,
@@ -45,9 +45,13 @@ pub fn error_for_status(
 }
 
 /// Zendesk's summary plus the field details of validation errors
-/// (`details: {"email": [{"description": "…"}]}`).
-fn summary(status: StatusCode, body: Option<&ErrorBody>) -> String {
+/// (`details: {"email": [{"description": "…"}]}`), or the newer APIs' list shape
+/// (`errors: [{"title": "…", "detail": "…"}]`, e.g. webhooks).
+fn summary(status: StatusCode, body: Option<&ErrorBody>, raw: &[u8]) -> String {
     let mut text = body.map(ErrorBody::summary).unwrap_or_default();
+    if text.is_empty() {
+        text = error_list(raw);
+    }
     if let Some(details) = body
         .and_then(|b| b.details.as_ref())
         .and_then(|d| d.as_object())
@@ -73,6 +77,27 @@ fn summary(status: StatusCode, body: Option<&ErrorBody>) -> String {
         text = text.chars().take(MAX_SUMMARY_CHARS).collect::<String>() + "…";
     }
     text
+}
+
+fn error_list(raw: &[u8]) -> String {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(raw) else {
+        return String::new();
+    };
+    let Some(errors) = value.get("errors").and_then(|e| e.as_array()) else {
+        return String::new();
+    };
+    let text =
+        |e: &serde_json::Value, key: &str| e.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    errors
+        .iter()
+        .filter_map(
+            |e| match (text(e, "title").or(text(e, "code")), text(e, "detail")) {
+                (Some(t), Some(d)) => Some(format!("{t}: {d}")),
+                (t, d) => t.or(d),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A request that got no complete answer: always transient (timeouts, connection failures,
@@ -154,6 +179,17 @@ mod tests {
             None,
         ) {
             ZendeskError::Invalid { summary, .. } => assert_eq!(summary, "Invalid attribute: bad"),
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn error_lists_are_summarised() {
+        let body = r#"{"errors":[{"code":"InvalidValue","title":"InvalidValue","detail":"endpoint is required"}]}"#;
+        match classify(400, body, None) {
+            ZendeskError::Invalid { summary, .. } => {
+                assert_eq!(summary, "InvalidValue: endpoint is required")
+            }
             e => panic!("{e:?}"),
         }
     }

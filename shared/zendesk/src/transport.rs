@@ -126,10 +126,12 @@ impl AccountBudgets {
         }
     }
 
-    fn bucket(&self, budget: Budget) -> &Bucket {
+    /// The bucket a 429 came from: the export budget for an export call, unless the headers
+    /// say the account-wide budget is the one used up.
+    fn bucket_refused(&self, budget: Budget, limits: &RateLimitHeaders) -> &Bucket {
         match budget {
-            Budget::Export => &self.export,
-            Budget::General => &self.general,
+            Budget::Export if !limits.exhausted() => &self.export,
+            _ => &self.general,
         }
     }
 }
@@ -193,11 +195,14 @@ impl Connection {
                     return Err(transport_error(endpoint, err));
                 }
             };
+            self.note_budget_headers(&limits);
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let wait = limits.wait_hint().unwrap_or(policy.default_rate_limit_wait);
                 // Pausing the bucket holds back every caller on this account, not just us;
                 // the next round's `take_tokens` does the waiting.
-                self.budgets.bucket(call.budget).pause(wait);
+                self.budgets
+                    .bucket_refused(call.budget, &limits)
+                    .pause(wait);
                 if rate_waited + wait > policy.max_rate_limit_wait {
                     return Err(ZendeskError::RateLimited {
                         endpoint,
@@ -206,10 +211,6 @@ impl Connection {
                 }
                 tracing::info!(?wait, "Zendesk rate limit hit; waiting");
                 continue;
-            }
-            if limits.exhausted() {
-                let wait = limits.reset.unwrap_or(policy.default_rate_limit_wait);
-                self.budgets.bucket(call.budget).pause(wait);
             }
             if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
                 if call.replay == Replay::Safe && attempts < policy.max_attempts {
@@ -233,6 +234,19 @@ impl Connection {
             endpoint,
             reason: format!("gave up after {MAX_ROUNDS} rounds"),
         })
+    }
+
+    /// A budget Zendesk reports as used up is paused until it resets, so the next request
+    /// waits instead of collecting a 429.
+    fn note_budget_headers(&self, limits: &RateLimitHeaders) {
+        let fallback = self.config.retry.default_rate_limit_wait;
+        if limits.exhausted() {
+            self.budgets.general.pause(limits.reset.unwrap_or(fallback));
+        }
+        if limits.export_exhausted() {
+            let reset = limits.export_reset.or(limits.reset).unwrap_or(fallback);
+            self.budgets.export.pause(reset);
+        }
     }
 
     async fn take_tokens(&self, budget: Budget, allowed: Duration) -> Result<Duration, WouldWait> {
