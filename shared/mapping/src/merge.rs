@@ -58,6 +58,10 @@ impl MergeRules {
     }
 }
 
+/// Merges the synced fields. The caller applies `case_changes`, pushes `zendesk_changes`, and
+/// stores `new_shadow` only once the push succeeded (or when there is none): after a failed push
+/// it keeps the old shadow, and the next merge finds the same CRM change again (a case change
+/// already applied then reads as "both sides agree" and settles without a write).
 pub fn merge_fields(
     shadow: &Shadow,
     case: &CaseSide,

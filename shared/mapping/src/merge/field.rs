@@ -38,7 +38,7 @@ where
     let Some((shadow_crm, shadow_zendesk)) = field.shadow.clone() else {
         // First sync: Zendesk wins and both values become the shadow.
         return if agree {
-            settled(field, false)
+            settled(field)
         } else {
             zendesk_wins(field, false)
         };
@@ -52,7 +52,7 @@ where
             shadow: (shadow_crm, shadow_zendesk),
             conflict: false,
         },
-        _ if agree => settled(field, false),
+        _ if agree => settled(field),
         (false, true) => zendesk_wins(field, false),
         (true, false) => crm_wins(field, rules, false),
         (true, true) => match rules.priority {
@@ -63,12 +63,12 @@ where
 }
 
 /// Nothing to write; the current values are the new agreement.
-fn settled<C, Z>(field: Field<C, Z>, conflict: bool) -> FieldMerge<C, Z> {
+fn settled<C, Z>(field: Field<C, Z>) -> FieldMerge<C, Z> {
     FieldMerge {
         to_case: None,
         to_zendesk: None,
         shadow: (field.crm, field.zendesk),
-        conflict,
+        conflict: false,
     }
 }
 

@@ -106,6 +106,27 @@ fn a_pushed_description_is_not_taken_back_by_zendesks_unchanged_description() {
 }
 
 #[test]
+fn after_a_failed_push_the_next_merge_pushes_again() {
+    let ticket = TicketSide {
+        status: Some(TicketStatus::Pending),
+        ..ticket()
+    };
+    let mut case_now = CaseSide {
+        priority: CasePriority::High,
+        ..case()
+    };
+    let first = merge_fields(&agreed(), &case_now, &ticket, LOCAL);
+    assert_eq!(first.case_changes.status, Some(CaseStatus::InProgress));
+    assert_eq!(first.zendesk_changes.priority, Some(TicketPriority::High));
+    // The case change is saved, the push fails, the old shadow is kept.
+    case_now.status = CaseStatus::InProgress;
+    let retry = merge_fields(&agreed(), &case_now, &ticket, LOCAL);
+    assert!(retry.case_changes.is_empty());
+    assert_eq!(retry.zendesk_changes, first.zendesk_changes);
+    assert_eq!(retry.new_shadow, first.new_shadow);
+}
+
+#[test]
 fn an_unpushed_crm_change_stays_pending_until_two_way_is_on() {
     let case = CaseSide {
         priority: CasePriority::High,
