@@ -6,8 +6,12 @@
 //! write (version check + write) atomic without further locking.
 
 mod blocking;
+pub mod queue;
+pub mod secrets;
 pub mod store;
 
+pub use queue::{DeadLetter, EmbeddedQueue, QueueOptions};
+pub use secrets::FileSecretStore;
 pub use store::EmbeddedStore;
 
 /// Why an embedded adapter could not be opened.

@@ -154,3 +154,43 @@ pub(crate) fn decode_cursor(cursor: &str) -> StoreResult<String> {
 pub(crate) fn after(first: &str) -> String {
     format!("{first}\u{0}")
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::*;
+
+    #[test]
+    fn time_keys_sort_like_times_also_before_1970() {
+        let times = [
+            Utc.with_ymd_and_hms(1960, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::microseconds(1),
+        ];
+        let keys: Vec<_> = times.iter().map(|t| time_key(*t, "id")).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        assert!(
+            time_key(times[2], "a") < time_key(times[2], "b"),
+            "ties broken by id"
+        );
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let key = "0123456789abcdef|case-ü";
+        assert_eq!(decode_cursor(&encode_cursor(key)).unwrap(), key);
+        for bad in ["", "c1.", "c1.0", "c1.zz", "x1.00", "c1.ff"] {
+            let result = decode_cursor(bad);
+            // "c1." decodes to the empty key, which is a valid (if useless) position
+            if bad == "c1." {
+                assert_eq!(result.unwrap(), "");
+            } else {
+                assert!(matches!(result, Err(StoreError::InvalidCursor)), "{bad:?}");
+            }
+        }
+    }
+}
