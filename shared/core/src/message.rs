@@ -21,6 +21,16 @@ pub enum SyncMessage {
         #[serde(default)]
         part: Option<(u32, u32)>,
     },
+    /// Comments of one ticket from the bulk ticket-events export, with their authors. Applied
+    /// to the ticket's case whether or not the case exists yet (derived case id), so this may
+    /// arrive before or after the ticket's snapshot.
+    TicketComments {
+        integration_id: IntegrationId,
+        job_id: Option<JobId>,
+        ticket_id: u64,
+        comments: Vec<Comment>,
+        users: Vec<User>,
+    },
     /// A webhook said this ticket changed: fetch it, then apply.
     TicketChanged {
         integration_id: IntegrationId,
@@ -59,6 +69,7 @@ impl SyncMessage {
     pub fn integration_id(&self) -> &IntegrationId {
         match self {
             Self::TicketSnapshot { integration_id, .. }
+            | Self::TicketComments { integration_id, .. }
             | Self::TicketChanged { integration_id, .. }
             | Self::CaseChanged { integration_id, .. }
             | Self::CommentAdded { integration_id, .. } => integration_id,
@@ -95,5 +106,244 @@ impl SyncMessage {
         let env: Envelope =
             serde_json::from_str(raw).map_err(|e| DecodeError::Malformed(e.to_string()))?;
         Ok(env.message)
+    }
+}
+
+/// SQS's message size limit; also what the embedded queue accepts.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// A message that does not fit even after splitting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("message needs {bytes} bytes, over the limit of {limit}")]
+pub struct TooLarge {
+    /// Size of the smallest piece that could not be made to fit.
+    pub bytes: usize,
+    pub limit: usize,
+}
+
+fn json_len<T: Serialize>(value: &T) -> usize {
+    // Plain data always serialises; the parts' real encodings are checked at the end anyway.
+    serde_json::to_string(value).map_or(0, |s| s.len())
+}
+
+impl SyncMessage {
+    /// Returns the message as parts whose encodings are each at most `max_bytes`: itself when
+    /// it fits; a ticket snapshot too large for one message is split by spreading its comments
+    /// over parts (`part: Some((i, n))`, `i` from 1), each with the ticket and the users it
+    /// needs (the ticket's people, its comments' authors, and users nothing references). Parts
+    /// are independent: applying them in any order applies the whole snapshot. Never truncates:
+    /// if one comment with the ticket cannot fit, or another kind of message is too large, the
+    /// answer is [`TooLarge`].
+    pub fn split_to_fit(&self, max_bytes: usize) -> Result<Vec<SyncMessage>, TooLarge> {
+        let whole = self.encode().len();
+        if whole <= max_bytes {
+            return Ok(vec![self.clone()]);
+        }
+        let too_large = |bytes| TooLarge {
+            bytes,
+            limit: max_bytes,
+        };
+        let Self::TicketSnapshot {
+            integration_id,
+            job_id,
+            ticket,
+            users,
+            comments,
+            part: None,
+        } = self
+        else {
+            return Err(too_large(whole));
+        };
+        let mut ticket_people: Vec<u64> = ticket.collaborator_ids.clone();
+        ticket_people.extend(
+            [ticket.requester_id, ticket.submitter_id, ticket.assignee_id]
+                .into_iter()
+                .flatten(),
+        );
+        let authors: Vec<u64> = comments.iter().filter_map(|c| c.author_id).collect();
+        // Users every part carries; comment authors travel with their comments.
+        let shared = |id: u64| ticket_people.contains(&id) || !authors.contains(&id);
+        let part_of = |part_comments: Vec<Comment>, part| {
+            let needed: Vec<u64> = part_comments.iter().filter_map(|c| c.author_id).collect();
+            Self::TicketSnapshot {
+                integration_id: integration_id.clone(),
+                job_id: job_id.clone(),
+                ticket: ticket.clone(),
+                users: users
+                    .iter()
+                    .filter(|u| shared(u.id) || needed.contains(&u.id))
+                    .cloned()
+                    .collect(),
+                comments: part_comments,
+                part,
+            }
+        };
+        // Sizes are computed with the widest part marker and a comma per list element, so
+        // the estimate is never below the real encoding.
+        let widest = Some((u32::MAX, u32::MAX));
+        let base = part_of(Vec::new(), widest).encode().len();
+        if base > max_bytes {
+            return Err(too_large(base));
+        }
+        // What adding a comment to a part costs: the comment, and its author unless the part
+        // already carries them.
+        let cost = |comment: &Comment, carried: &[u64]| {
+            let author = comment
+                .author_id
+                .filter(|id| !shared(*id) && !carried.contains(id))
+                .map_or(0, |id| {
+                    users
+                        .iter()
+                        .filter(|u| u.id == id)
+                        .map(|u| json_len(u) + 1)
+                        .sum()
+                });
+            json_len(comment) + 1 + author
+        };
+        let mut groups: Vec<Vec<Comment>> = Vec::new();
+        let (mut current, mut size, mut carried) = (Vec::new(), base, Vec::<u64>::new());
+        for comment in comments {
+            let mut extra = cost(comment, &carried);
+            if size + extra > max_bytes && !current.is_empty() {
+                groups.push(std::mem::take(&mut current));
+                (size, carried) = (base, Vec::new());
+                extra = cost(comment, &carried);
+            }
+            if size + extra > max_bytes {
+                return Err(too_large(size + extra));
+            }
+            size += extra;
+            carried.extend(comment.author_id);
+            current.push(comment.clone());
+        }
+        groups.push(current);
+        let count = u32::try_from(groups.len()).map_err(|_| too_large(whole))?;
+        let mut parts = Vec::with_capacity(groups.len());
+        for (i, group) in (1..=count).zip(groups) {
+            let part = part_of(group, Some((i, count)));
+            let bytes = part.encode().len();
+            if bytes > max_bytes {
+                return Err(too_large(bytes));
+            }
+            parts.push(part);
+        }
+        Ok(parts)
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+    use zsync_mapping::zendesk::{Comment, User};
+
+    fn snapshot(comment_sizes: &[usize], authors: &[u64]) -> SyncMessage {
+        let ticket: Ticket = serde_json::from_value(serde_json::json!({
+            "id": 42, "subject": "Big", "requester_id": 1, "collaborator_ids": [2]
+        }))
+        .unwrap();
+        let user = |id: u64| -> User {
+            serde_json::from_value(serde_json::json!({"id": id, "name": format!("user {id}")}))
+                .unwrap()
+        };
+        let comments = comment_sizes
+            .iter()
+            .zip(authors.iter().cycle())
+            .enumerate()
+            .map(|(i, (size, author))| Comment {
+                id: i as u64 + 100,
+                author_id: Some(*author),
+                body: "x".repeat(*size),
+                plain_body: None,
+                public: true,
+                created_at: None,
+            })
+            .collect();
+        SyncMessage::TicketSnapshot {
+            integration_id: IntegrationId::new("acme"),
+            job_id: None,
+            ticket: Box::new(ticket),
+            users: [1, 2, 3, 4, 5].into_iter().map(user).collect(),
+            comments,
+            part: None,
+        }
+    }
+
+    #[test]
+    fn a_message_that_fits_is_returned_as_it_is() {
+        let message = snapshot(&[10, 10], &[3]);
+        assert_eq!(
+            message.split_to_fit(MAX_MESSAGE_BYTES).unwrap(),
+            vec![message]
+        );
+    }
+
+    #[test]
+    fn a_large_snapshot_is_spread_over_parts_that_fit_and_reassemble() {
+        let message = snapshot(&[40_000; 20], &[3, 4]);
+        let limit = 100_000;
+        let parts = message.split_to_fit(limit).unwrap();
+        assert!(parts.len() >= 8, "{} parts", parts.len());
+        let SyncMessage::TicketSnapshot {
+            comments: all,
+            ticket: whole_ticket,
+            ..
+        } = &message
+        else {
+            unreachable!()
+        };
+        let mut reassembled = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            assert!(
+                part.encode().len() <= limit,
+                "part {i} is {} bytes",
+                part.encode().len()
+            );
+            assert_eq!(SyncMessage::decode(&part.encode()).unwrap(), *part);
+            let SyncMessage::TicketSnapshot {
+                ticket,
+                users,
+                comments,
+                part,
+                ..
+            } = part
+            else {
+                panic!("part is not a snapshot")
+            };
+            assert_eq!(*part, Some((i as u32 + 1, parts.len() as u32)));
+            assert_eq!(ticket, whole_ticket);
+            let ids: Vec<u64> = users.iter().map(|u| u.id).collect();
+            for needed in [1, 2, 5] {
+                assert!(
+                    ids.contains(&needed),
+                    "ticket people and unreferenced users in every part"
+                );
+            }
+            for c in comments {
+                assert!(
+                    ids.contains(&c.author_id.unwrap()),
+                    "author travels with the comment"
+                );
+            }
+            reassembled.extend(comments.iter().cloned());
+        }
+        assert_eq!(&reassembled, all, "every comment once, in order");
+    }
+
+    #[test]
+    fn a_comment_too_large_alone_is_refused_not_truncated() {
+        let message = snapshot(&[10, 300_000], &[3]);
+        let err = message.split_to_fit(MAX_MESSAGE_BYTES).unwrap_err();
+        assert_eq!(err.limit, MAX_MESSAGE_BYTES);
+        assert!(err.bytes > 300_000);
+    }
+
+    #[test]
+    fn other_messages_are_never_split() {
+        let message = SyncMessage::TicketChanged {
+            integration_id: IntegrationId::new("x".repeat(1000)),
+            ticket_id: 1,
+            event_id: None,
+        };
+        assert!(message.split_to_fit(100).is_err());
     }
 }
