@@ -226,7 +226,8 @@ impl Simulator {
         self.shared.lock().faults = None;
     }
 
-    /// Requests received per endpoint name (`incremental_tickets`, `ticket_events`,
+    /// Requests received per endpoint name (`incremental_tickets`, `incremental_tickets_time`,
+    /// `ticket_events`,
     /// `tickets_show`, `tickets_show_many`, `tickets_list`, `tickets_create`,
     /// `tickets_update`, `comments`, `users_show`, `users_show_many`, `users_search`,
     /// `users_create_or_update`, `users_me`, `webhooks`, `unknown`), refused ones included.

@@ -99,6 +99,66 @@ pub(crate) async fn tickets_cursor(
     axum::Json(body).into_response()
 }
 
+/// The older time-based ticket export (`incremental/tickets.json`): tickets changed at or
+/// after `start_time`, whole seconds per page, `end_time`/`next_page` to continue.
+pub(crate) async fn tickets_time_based(
+    State(app): State<App>,
+    _: Caller,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let Some(start) = q
+        .get("start_time")
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|s| *s >= 0)
+    else {
+        return bad_request("start_time must be a unix timestamp");
+    };
+    let per_page = q
+        .get("per_page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(MAX_TICKETS_PER_PAGE)
+        .clamp(1, MAX_TICKETS_PER_PAGE);
+    let state = app.lock();
+    let mut keys = state.export_index.range((start, 0)..).peekable();
+    let mut page: Vec<(i64, u64)> = Vec::new();
+    while let Some(((ts, _), id)) = keys.next_if(|_| page.len() < per_page) {
+        page.push((*ts, *id));
+    }
+    if let Some(last_ts) = page.last().map(|(ts, _)| *ts) {
+        while let Some(((ts, _), id)) = keys.next_if(|((ts, _), _)| *ts == last_ts) {
+            page.push((*ts, *id));
+        }
+    }
+    let end_of_stream = keys.peek().is_none();
+    let end_time = match page.last() {
+        Some((ts, _)) if end_of_stream => *ts,
+        Some((ts, _)) => ts + 1,
+        None => start,
+    };
+    let tickets: Vec<&Ticket> = page
+        .iter()
+        .filter_map(|(_, id)| state.tickets.get(id).map(|s| &s.ticket))
+        .collect();
+    let mut next_page = format!(
+        "{}/api/v2/incremental/tickets.json?per_page={per_page}&start_time={end_time}",
+        state.base_url
+    );
+    if let Some(include) = q.get("include") {
+        next_page.push_str(&format!("&include={}", encode(include)));
+    }
+    let mut body = json!({
+        "tickets": render::tickets(&state, tickets.iter().copied()),
+        "next_page": next_page,
+        "count": tickets.len(),
+        "end_of_stream": end_of_stream,
+        "end_time": end_time,
+    });
+    if includes(&q, "users") {
+        body["users"] = Value::Array(render::users(&state.users_of(tickets.iter().copied())));
+    }
+    axum::Json(body).into_response()
+}
+
 pub(crate) async fn ticket_events(
     State(app): State<App>,
     _: Caller,

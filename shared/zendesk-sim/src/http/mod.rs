@@ -36,6 +36,10 @@ pub(crate) fn router(app: App) -> Router {
             get(export::tickets_cursor),
         )
         .route(
+            "/api/v2/incremental/tickets.json",
+            get(export::tickets_time_based),
+        )
+        .route(
             "/api/v2/incremental/ticket_events.json",
             get(export::ticket_events),
         )
@@ -100,6 +104,7 @@ pub(crate) fn endpoint_name(method: &Method, path: &str) -> &'static str {
         .collect();
     match (method.as_str(), parts.as_slice()) {
         ("GET", ["incremental", "tickets", "cursor"]) => "incremental_tickets",
+        ("GET", ["incremental", "tickets"]) => "incremental_tickets_time",
         ("GET", ["incremental", "ticket_events"]) => "ticket_events",
         ("GET", ["tickets", "show_many"]) => "tickets_show_many",
         ("GET", ["tickets"]) => "tickets_list",
@@ -118,7 +123,10 @@ pub(crate) fn endpoint_name(method: &Method, path: &str) -> &'static str {
 }
 
 fn is_export(endpoint: &str) -> bool {
-    matches!(endpoint, "incremental_tickets" | "ticket_events")
+    matches!(
+        endpoint,
+        "incremental_tickets" | "incremental_tickets_time" | "ticket_events"
+    )
 }
 
 /// Counts, rate-limits and fault-injects every request, and stamps rate-limit headers.

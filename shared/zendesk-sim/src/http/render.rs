@@ -218,3 +218,65 @@ pub(crate) fn audit(state: &State, a: &Audit) -> Value {
         "via": via(&a.via),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use zsync_mapping::zendesk::UserRole;
+
+    use super::*;
+    use crate::limits::RateState;
+    use crate::model::NewTicket;
+
+    /// Field names of the recorded responses in fixtures/zendesk (ticket_show.json,
+    /// users_show_many.json, ticket_comments_page.json, minus `audit_id`).
+    const TICKET_KEYS: &str = "url id external_id via created_at updated_at type subject raw_subject \
+        description priority status recipient requester_id submitter_id assignee_id organization_id \
+        group_id collaborator_ids follower_ids email_cc_ids forum_topic_id problem_id has_incidents \
+        is_public due_at tags custom_fields satisfaction_rating sharing_agreement_ids custom_status_id \
+        fields followup_ids ticket_form_id brand_id allow_channelback allow_attachments \
+        from_messaging_channel";
+    const USER_KEYS: &str = "id url name email created_at updated_at time_zone iana_time_zone phone \
+        shared_phone_number photo locale_id locale organization_id role verified external_id tags \
+        alias active shared shared_agent last_login_at two_factor_auth_enabled signature details \
+        notes role_type custom_role_id moderator ticket_restriction only_private_comments \
+        restricted_agent suspended default_group_id report_csv user_fields";
+    const COMMENT_KEYS: &str =
+        "id type author_id body html_body plain_body public attachments via created_at metadata";
+
+    fn missing(value: &Value, keys: &str) -> Vec<String> {
+        keys.split_whitespace()
+            .filter(|k| value.get(*k).is_none())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn renderings_carry_every_field_of_the_recorded_responses() {
+        let mut state = State::new("http://127.0.0.1:1".into(), 1, RateState::new(None));
+        let requester = state.add_user("Ann Lee", Some("ann@example.com"), UserRole::EndUser, None);
+        let ticket = state.create_ticket(
+            NewTicket {
+                subject: "s".into(),
+                description: "d".into(),
+                requester_id: requester,
+                ..Default::default()
+            },
+            "web",
+            None,
+        );
+        assert_eq!(
+            missing(&self::ticket(&state, &ticket), TICKET_KEYS),
+            Vec::<String>::new()
+        );
+        let user_value = user(&state.users[&requester]);
+        assert_eq!(missing(&user_value, USER_KEYS), Vec::<String>::new());
+        let comment_value = comment(&state.comments[&ticket.id][0]);
+        assert_eq!(missing(&comment_value, COMMENT_KEYS), Vec::<String>::new());
+        assert_eq!(missing(&anonymous_user(), USER_KEYS), Vec::<String>::new());
+    }
+
+    #[test]
+    fn html_bodies_are_escaped() {
+        assert!(html("<script>&\"").contains("&lt;script&gt;&amp;&quot;"));
+    }
+}

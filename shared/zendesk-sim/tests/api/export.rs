@@ -195,3 +195,36 @@ async fn comment_edits_bump_the_ticket_and_show_in_both_exports() {
     assert_eq!(bodies, vec!["▇▇▇▇▇▇ body"]);
     assert!(h.sim.edit_comment(id, 1, "x").is_err(), "unknown comment");
 }
+
+#[tokio::test]
+async fn time_based_export_returns_whole_seconds_and_continues_at_end_time() {
+    let h = Harness::start().await;
+    h.sim.seed(zsync_zendesk_sim::SeedSpec {
+        tickets: 30,
+        users: 5,
+        agents: 2,
+        comments_per_ticket: 1,
+        seed: 3,
+    });
+    let mut start = 0;
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        let response = h
+            .get(&format!(
+                "/api/v2/incremental/tickets.json?start_time={start}&per_page=7"
+            ))
+            .await;
+        assert_eq!(response.status(), 200);
+        let p: TicketExportPage = response.json().await.unwrap();
+        seen.extend(p.tickets.iter().map(|t| t.id));
+        assert_eq!(p.count, Some(p.tickets.len() as u64));
+        start = p.end_time.expect("end_time");
+        if p.end_of_stream {
+            break;
+        }
+    }
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), 30);
+    assert_eq!(h.sim.request_count("incremental_tickets_time"), 5);
+}
