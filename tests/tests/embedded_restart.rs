@@ -100,13 +100,14 @@ async fn queue_redelivers_in_flight_messages_after_a_restart() {
             .await
             .expect("retry later");
         queue.send_raw("garbage").await.expect("raw");
-        assert!(
-            queue
-                .receive(10, Duration::minutes(10))
-                .await
-                .expect("receive")
-                .len()
-                == 1
+        let third = queue
+            .receive(10, Duration::minutes(10))
+            .await
+            .expect("receive");
+        assert_eq!(
+            third.len(),
+            1,
+            "the garbage body is dead-lettered, not delivered"
         );
         got[0].receipt.clone()
     };
