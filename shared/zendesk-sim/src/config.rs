@@ -82,6 +82,9 @@ pub struct FaultPlan {
     pub next_timeouts: u32,
     /// How long a "timed out" request hangs (longer than the client's timeout).
     pub timeout_delay: Duration,
+    /// Hang after the request took effect instead of before: the client sees a timeout although
+    /// the write happened (what makes retries of creates dangerous).
+    pub timeouts_after_processing: bool,
     /// Endpoint names (see [`crate::Simulator::request_counts`]) the plan applies to; empty =
     /// every endpoint.
     pub endpoints: Vec<String>,
@@ -96,6 +99,7 @@ impl Default for FaultPlan {
             next_5xx: 0,
             next_timeouts: 0,
             timeout_delay: Duration::from_secs(30),
+            timeouts_after_processing: false,
             endpoints: Vec::new(),
             seed: 0,
         }

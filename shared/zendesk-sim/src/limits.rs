@@ -83,7 +83,20 @@ pub(crate) struct FaultState {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Fault {
     ServiceUnavailable,
-    Timeout(Duration),
+    /// Hang for this long, before or after processing the request.
+    Timeout {
+        delay: Duration,
+        after_processing: bool,
+    },
+}
+
+impl FaultPlan {
+    fn timeout(&self) -> Fault {
+        Fault::Timeout {
+            delay: self.timeout_delay,
+            after_processing: self.timeouts_after_processing,
+        }
+    }
 }
 
 impl FaultState {
@@ -103,13 +116,13 @@ impl FaultState {
         }
         if plan.next_timeouts > 0 {
             plan.next_timeouts -= 1;
-            return Some(Fault::Timeout(plan.timeout_delay));
+            return Some(plan.timeout());
         }
         let roll = self.rng.next_f64();
         if roll < plan.error_5xx_rate {
             Some(Fault::ServiceUnavailable)
         } else if roll < plan.error_5xx_rate + plan.timeout_rate {
-            Some(Fault::Timeout(plan.timeout_delay))
+            Some(plan.timeout())
         } else {
             None
         }

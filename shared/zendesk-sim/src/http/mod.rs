@@ -162,9 +162,20 @@ async fn guard(State(app): State<App>, req: Request, next: Next) -> Response {
                 json!({"error": "ServiceUnavailable",
                        "description": "Simulated outage, please retry"}),
             ),
-            Some(Fault::Timeout(delay)) => {
+            Some(Fault::Timeout {
+                delay,
+                after_processing: false,
+            }) => {
                 tokio::time::sleep(delay).await;
                 next.run(req).await
+            }
+            Some(Fault::Timeout {
+                delay,
+                after_processing: true,
+            }) => {
+                let response = next.run(req).await;
+                tokio::time::sleep(delay).await;
+                response
             }
             None => next.run(req).await,
         }

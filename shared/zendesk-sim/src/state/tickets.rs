@@ -139,6 +139,7 @@ impl State {
             TicketStatus::Closed => return Err(UpdateError::Closed),
             _ => {}
         }
+        let status_given = update.status.is_some();
         let mut audit = Vec::new();
         let mut hooks = Vec::new();
         if let Some(subject) = update
@@ -195,6 +196,15 @@ impl State {
             ));
             hooks.push(TicketEvent::AssigneeChanged(ticket.assignee_id, assignee));
             ticket.assignee_id = assignee;
+            // Zendesk opens a new ticket once it has an assignee (unless told otherwise).
+            if !status_given && assignee.is_some() && ticket.status == Some(TicketStatus::New) {
+                audit.push(change("status", json!("open"), json!("new")));
+                hooks.push(TicketEvent::StatusChanged(
+                    TicketStatus::New,
+                    TicketStatus::Open,
+                ));
+                ticket.status = Some(TicketStatus::Open);
+            }
         }
         if let Some(requester) = update
             .requester_id

@@ -92,3 +92,35 @@ async fn injected_5xx_and_timeouts_then_recovery() {
     assert_eq!(h.sim.request_count("users_me"), 4);
     assert_eq!(h.sim.total_requests(), 4);
 }
+
+#[tokio::test]
+async fn timeout_after_processing_still_creates_the_ticket() {
+    let h = Harness::start().await;
+    h.sim.inject_faults(FaultPlan {
+        next_timeouts: 1,
+        timeouts_after_processing: true,
+        timeout_delay: Duration::from_millis(1500),
+        endpoints: vec!["tickets_create".into()],
+        ..Default::default()
+    });
+    let attempt = h
+        .http
+        .post(h.url("/api/v2/tickets.json"))
+        .basic_auth(format!("{}/token", crate::EMAIL), Some(crate::TOKEN))
+        .json(&serde_json::json!({"ticket": {"subject": "s", "comment": {"body": "b"}, "external_id": "case-1"}}))
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(attempt.is_err_and(|e| e.is_timeout()));
+    let found: zsync_mapping::zendesk::TicketList = h
+        .get("/api/v2/tickets.json?external_id=case-1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        found.tickets.len(),
+        1,
+        "the write happened although the client timed out"
+    );
+}

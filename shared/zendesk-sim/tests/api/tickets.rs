@@ -283,3 +283,38 @@ async fn comments_paginate_with_cursor() {
     }
     assert_eq!(bodies, vec!["c0", "c1", "c2", "c3", "c4"]);
 }
+
+#[tokio::test]
+async fn assigning_a_new_ticket_opens_it() {
+    let h = Harness::start().await;
+    let requester = h.end_user("Ole", "ole@example.com");
+    let agent = h.agent("Pia", "pia@support.example.com");
+    let id = h.sim.add_ticket(NewTicket {
+        subject: "s".into(),
+        description: "d".into(),
+        requester_id: requester,
+        ..Default::default()
+    });
+    assert_eq!(h.sim.ticket(id).unwrap().status, Some(TicketStatus::New));
+    let response = h
+        .send_json(
+            Method::PUT,
+            &format!("/api/v2/tickets/{id}.json"),
+            json!({"ticket": {"assignee_id": agent}}),
+        )
+        .await;
+    let after: TicketEnvelope = response.json().await.unwrap();
+    assert_eq!(
+        (after.ticket.assignee_id, after.ticket.status),
+        (Some(agent), Some(TicketStatus::Open))
+    );
+
+    let not_agent = h
+        .send_json(
+            Method::PUT,
+            &format!("/api/v2/tickets/{id}.json"),
+            json!({"ticket": {"assignee_id": requester}}),
+        )
+        .await;
+    assert_eq!(not_agent.status(), 422, "end-users cannot be assignees");
+}
