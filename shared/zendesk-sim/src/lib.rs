@@ -5,6 +5,26 @@
 //! with Basic `email/token:TOKEN` auth, rate limits (429 + `Retry-After`), injected faults
 //! and signed webhook deliveries. Responses use zsync-mapping's wire types plus the extra
 //! fields real Zendesk sends, so they parse like the recorded fixtures.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), zsync_zendesk_sim::SimError> {
+//! use zsync_mapping::zendesk::{TicketStatus, UserRole};
+//! use zsync_zendesk_sim::{SeedSpec, SimConfig, Simulator, TicketChange};
+//!
+//! let sim = Simulator::start(SimConfig::default()).await?;
+//! sim.add_api_user("admin@example.com", "token", UserRole::Admin);
+//! let seeded = sim.seed(SeedSpec { tickets: 10_000, ..SeedSpec::default() });
+//! // ... point a client at sim.base_url(), export, then change something in "Zendesk":
+//! let change = TicketChange { status: Some(TicketStatus::Solved), ..TicketChange::default() };
+//! sim.agent_update_ticket(seeded.ticket_ids[0], change)?;
+//! assert!(sim.request_count("incremental_tickets") <= sim.total_requests());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Timestamps never go backwards: every change gets `max(now, last handed out)` (and a ticket's
+//! `updated_at` grows by at least a second per change, so `safe_update` stamps always differ).
+//! Seeded data lies in January 2024, so seed before exporting.
 
 mod config;
 mod delivery;
