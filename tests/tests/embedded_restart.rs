@@ -173,3 +173,15 @@ async fn secrets_survive_a_restart() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn a_file_already_open_is_refused_with_an_error() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("store.redb");
+    let _first = EmbeddedStore::open(&path).await.expect("open");
+    let second = EmbeddedStore::open(&path).await;
+    assert!(
+        matches!(second, Err(zsync_embedded::OpenError::Database { .. })),
+        "{second:?}"
+    );
+}

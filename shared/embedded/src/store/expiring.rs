@@ -216,3 +216,83 @@ pub(crate) fn release_lease(txn: &WriteTransaction, name: &str, holder: &str) ->
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+    use zsync_mapping::LogOutcome;
+
+    use super::*;
+    use crate::store::schema::create_tables;
+
+    fn entry(message: &str) -> SyncLogEntry {
+        SyncLogEntry {
+            integration_id: IntegrationId::new("acme"),
+            ticket_number: Some(1),
+            at: Utc::now(),
+            outcome: LogOutcome::Updated,
+            message: message.into(),
+            job_id: None,
+        }
+    }
+
+    fn in_txn<T>(db: &Database, work: impl FnOnce(&WriteTransaction) -> StoreResult<T>) -> T {
+        let txn = db.begin_write().unwrap();
+        let out = work(&txn).unwrap();
+        txn.commit().unwrap();
+        out
+    }
+
+    fn rows(db: &Database, table: redb::TableDefinition<(&str, &str), &[u8]>) -> u64 {
+        db.begin_read()
+            .unwrap()
+            .open_table(table)
+            .unwrap()
+            .len()
+            .unwrap()
+    }
+
+    #[test]
+    fn expired_records_are_removed_by_later_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("store.redb")).unwrap();
+        in_txn(&db, create_tables);
+        let expired = Duration::seconds(-1);
+        in_txn(&db, |txn| append_log(txn, &entry("old 1"), expired));
+        in_txn(&db, |txn| append_log(txn, &entry("old 2"), expired));
+        let past = Utc::now() - Duration::hours(1);
+        assert!(in_txn(&db, |txn| remember_once(
+            txn,
+            "k",
+            Duration::seconds(1),
+            past
+        )));
+        // the second append already purged the first entry; the dedupe key is due as well
+        assert_eq!((rows(&db, LOG), rows(&db, EXPIRY)), (1, 2));
+
+        in_txn(&db, |txn| {
+            append_log(txn, &entry("fresh"), Duration::days(1))
+        });
+        assert_eq!(
+            rows(&db, LOG),
+            1,
+            "the expired entries are gone from the file"
+        );
+        assert_eq!(
+            rows(&db, EXPIRY),
+            1,
+            "only the fresh entry's expiry is left"
+        );
+        let dedupe = db
+            .begin_read()
+            .unwrap()
+            .open_table(DEDUPE)
+            .unwrap()
+            .len()
+            .unwrap();
+        assert_eq!(dedupe, 0);
+        let listed = list_log(&db.begin_read().unwrap(), &IntegrationId::new("acme"), 10).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].message, "fresh");
+    }
+}
