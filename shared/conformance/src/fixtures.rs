@@ -137,6 +137,7 @@ pub fn export_cursor(integration: &str, cursor: Option<&str>) -> ExportCursor {
         job_id: None,
         end_of_stream: false,
         updated_at: t0(),
+        events: Default::default(),
     }
 }
 

@@ -2,7 +2,9 @@
 //! them. Adapters live in their own crates; the Lambdas and the local server wire them here.
 
 pub mod context;
+pub mod export;
 pub mod ids;
+pub mod intake;
 pub mod message;
 pub mod ports;
 pub mod webhook_signature;

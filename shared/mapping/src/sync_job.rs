@@ -83,6 +83,24 @@ pub struct ExportCursor {
     pub job_id: Option<JobId>,
     pub end_of_stream: bool,
     pub updated_at: Timestamp,
+    /// The comment stream (time-based ticket-events export); absent in cursors stored before
+    /// it existed, which then start it from the beginning.
+    #[serde(default)]
+    pub events: EventsPosition,
+}
+
+/// Where the ticket-events (comments) export stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsPosition {
+    /// The next request's `start_time` (the previous page's `end_time`).
+    #[serde(default)]
+    pub start_time: i64,
+    /// Audits at exactly `start_time` that were already enqueued: Zendesk hands the last
+    /// second back when polled again, so these are skipped instead of sent twice.
+    #[serde(default)]
+    pub seen_at_start: Vec<ZendeskId>,
+    #[serde(default)]
+    pub end_of_stream: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,0 +1,197 @@
+//! Sync jobs of the export: "Schedule Sync" (manual and full), the per-run scheduled job, and
+//! the state changes a job goes through (queued → running → succeeded / failed).
+//!
+//! Job records take counter increments from the mapper concurrently (each bumps the version),
+//! so every state change is a read-modify-write retried on a version conflict.
+
+use zsync_mapping::{
+    ExportCursor, IntegrationId, JobCounters, JobId, JobKind, JobState, SyncJob, Timestamp,
+};
+
+use crate::context::SyncContext;
+use crate::ports::{StoreError, StoreResult};
+
+/// Read-modify-write attempts before a state change gives up (each conflict means someone
+/// else wrote in between, so this only runs out under a storm of writers).
+const UPDATE_ATTEMPTS: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("integration {0} not found")]
+    UnknownIntegration(IntegrationId),
+    #[error("integration {0} is not active; activate it before scheduling a sync")]
+    Inactive(IntegrationId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub(crate) fn new_job(
+    integration: &IntegrationId,
+    kind: JobKind,
+    state: JobState,
+    now: Timestamp,
+) -> SyncJob {
+    SyncJob {
+        // v7: time-ordered, so ids sort like start times.
+        id: JobId::new(uuid::Uuid::now_v7().to_string()),
+        integration_id: integration.clone(),
+        kind,
+        state,
+        started_at: now,
+        finished_at: None,
+        counters: JobCounters::default(),
+        error: None,
+    }
+}
+
+/// A cursor for an integration that was never exported: everything from the beginning.
+pub(crate) fn fresh_cursor(integration: &IntegrationId, now: Timestamp) -> ExportCursor {
+    ExportCursor {
+        integration_id: integration.clone(),
+        cursor: None,
+        start_time: 0,
+        job_id: None,
+        end_of_stream: false,
+        updated_at: now,
+        events: Default::default(),
+    }
+}
+
+/// Applies `change` to the stored job, retrying on version conflicts. `change` returns false to
+/// leave the job as it is (e.g. it already finished). Returns the job as stored afterwards, or
+/// `None` if there is no such job.
+pub(crate) async fn update_job(
+    ctx: &SyncContext,
+    integration: &IntegrationId,
+    id: &JobId,
+    change: impl Fn(&mut SyncJob) -> bool,
+) -> StoreResult<Option<SyncJob>> {
+    let mut last_conflict = None;
+    for _ in 0..UPDATE_ATTEMPTS {
+        let Some(stored) = ctx.store.get_job(integration, id).await? else {
+            return Ok(None);
+        };
+        let mut job = stored.value;
+        if !change(&mut job) {
+            return Ok(Some(job));
+        }
+        match ctx.store.update_job(&job, stored.version).await {
+            Ok(_) => return Ok(Some(job)),
+            Err(e @ StoreError::VersionConflict { .. }) => last_conflict = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_conflict.unwrap_or(StoreError::Unavailable(
+        "job update did not converge".into(),
+    )))
+}
+
+/// Marks a queued job running (no-op for a running or finished one).
+pub(crate) async fn mark_running(
+    ctx: &SyncContext,
+    integration: &IntegrationId,
+    id: &JobId,
+) -> StoreResult<Option<SyncJob>> {
+    update_job(ctx, integration, id, |job| {
+        if job.state != JobState::Queued {
+            return false;
+        }
+        job.state = JobState::Running;
+        true
+    })
+    .await
+}
+
+/// Finishes an unfinished job as succeeded, or as failed with `error`.
+pub(crate) async fn finish(
+    ctx: &SyncContext,
+    integration: &IntegrationId,
+    id: &JobId,
+    error: Option<String>,
+) -> StoreResult<Option<SyncJob>> {
+    let now = ctx.clock.now();
+    update_job(ctx, integration, id, |job| {
+        if job.state.is_finished() {
+            return false;
+        }
+        job.state = if error.is_some() {
+            JobState::Failed
+        } else {
+            JobState::Succeeded
+        };
+        job.finished_at = Some(now);
+        job.error = error.clone();
+        true
+    })
+    .await
+}
+
+/// "Schedule Sync": creates a queued manual (or `full`) job and makes it the job the export
+/// works on next; `full` restarts both export streams from the beginning. An unfinished job
+/// the export was working on is closed as failed ("superseded"): only one job per integration
+/// runs, and the new one carries on (or restarts) its work.
+///
+/// The job starts running at the next export run (the scheduler's next tick, or the local
+/// server's kick) and succeeds when both streams reach their end.
+pub async fn schedule_sync(
+    ctx: &SyncContext,
+    integration_id: &IntegrationId,
+    full: bool,
+) -> Result<SyncJob, ScheduleError> {
+    let integration = ctx
+        .store
+        .get_integration(integration_id)
+        .await?
+        .ok_or_else(|| ScheduleError::UnknownIntegration(integration_id.clone()))?;
+    if !integration.value.active {
+        return Err(ScheduleError::Inactive(integration_id.clone()));
+    }
+    let now = ctx.clock.now();
+    let kind = if full { JobKind::Full } else { JobKind::Manual };
+    let job = new_job(integration_id, kind, JobState::Queued, now);
+    ctx.store.create_job(&job).await?;
+
+    let mut attached = None;
+    let mut last_error = None;
+    for _ in 0..UPDATE_ATTEMPTS {
+        let (mut cursor, version) = match ctx.store.get_export_cursor(integration_id).await? {
+            Some(stored) => (stored.value, stored.version),
+            None => (fresh_cursor(integration_id, now), 0),
+        };
+        let previous = cursor.job_id.replace(job.id.clone());
+        if full {
+            let job_id = cursor.job_id.take();
+            cursor = fresh_cursor(integration_id, now);
+            cursor.job_id = job_id;
+        }
+        cursor.updated_at = now;
+        match ctx.store.put_export_cursor(&cursor, version).await {
+            Ok(_) => {
+                attached = Some(previous);
+                break;
+            }
+            Err(e @ StoreError::VersionConflict { .. }) => last_error = Some(e),
+            Err(e) => {
+                last_error = Some(e);
+                break;
+            }
+        }
+    }
+    let Some(previous) = attached else {
+        let error = last_error.unwrap_or(StoreError::Unavailable("cursor update failed".into()));
+        // The job never reached the export: say so on the job instead of leaving it queued.
+        finish(
+            ctx,
+            integration_id,
+            &job.id,
+            Some(format!("could not be scheduled: {error}")),
+        )
+        .await?;
+        return Err(error.into());
+    };
+    if let Some(previous) = previous.filter(|p| *p != job.id) {
+        let reason = format!("superseded by sync job {} before it finished", job.id);
+        finish(ctx, integration_id, &previous, Some(reason)).await?;
+    }
+    Ok(job)
+}
