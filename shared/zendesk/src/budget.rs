@@ -45,10 +45,14 @@ impl Bucket {
     /// Waits for a token (at most `max_wait`) and spends it. Returns how long it waited.
     pub async fn take(&self, max_wait: Duration) -> Result<Duration, WouldWait> {
         let started = Instant::now();
-        let _turn = self.turnstile.lock().await;
+        // Queueing behind other waiters counts against `max_wait` too.
+        let Ok(_turn) = tokio::time::timeout(max_wait, self.turnstile.lock()).await else {
+            let wait = self.wait_needed(Instant::now(), false);
+            return Err(WouldWait(wait.max(max_wait)));
+        };
         loop {
             let now = Instant::now();
-            let wait = self.try_take(now);
+            let wait = self.wait_needed(now, true);
             if wait.is_zero() {
                 return Ok(now - started);
             }
@@ -61,8 +65,8 @@ impl Bucket {
         }
     }
 
-    /// Spends a token now and returns zero, or returns how long until one is free.
-    fn try_take(&self, now: Instant) -> Duration {
+    /// How long until a token is free; with `spend`, a free token is spent right away.
+    fn wait_needed(&self, now: Instant, spend: bool) -> Duration {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let window = self.budget.window;
         while state
@@ -82,7 +86,7 @@ impl Bucket {
             _ => Duration::ZERO,
         };
         let wait = paused.max(full);
-        if wait.is_zero() {
+        if wait.is_zero() && spend {
             state.paused_until = None;
             state.spent.push_back(now);
         }
@@ -139,6 +143,22 @@ mod tests {
         b.take(Duration::ZERO).await.unwrap();
         let err = b.take(Duration::from_secs(1)).await.unwrap_err();
         assert_eq!(err, WouldWait(Duration::from_secs(10)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_in_line_counts_against_the_bound() {
+        let b = std::sync::Arc::new(bucket(1, 10_000));
+        b.take(Duration::ZERO).await.unwrap();
+        let patient = tokio::spawn({
+            let b = b.clone();
+            async move { b.take(Duration::from_secs(60)).await }
+        });
+        tokio::task::yield_now().await;
+        let started = Instant::now();
+        let hasty = b.take(Duration::from_secs(1)).await;
+        assert!(hasty.is_err());
+        assert_eq!(Instant::now() - started, Duration::from_secs(1));
+        assert_eq!(patient.await.unwrap(), Ok(Duration::from_secs(10)));
     }
 
     #[tokio::test(start_paused = true)]

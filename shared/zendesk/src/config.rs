@@ -75,3 +75,29 @@ impl Default for ClientConfig {
         }
     }
 }
+
+impl ClientConfig {
+    /// Production budgets over a shorter "minute" and short retry delays, for tests and the
+    /// local demo against the simulator (give the simulator the same window).
+    pub fn with_rate_window(window: Duration) -> Self {
+        let defaults = Self::default();
+        Self {
+            retry: RetryPolicy {
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(200),
+                max_rate_limit_wait: Duration::from_secs(30),
+                default_rate_limit_wait: window,
+                ..RetryPolicy::default()
+            },
+            export_budget: RequestBudget {
+                window,
+                ..defaults.export_budget
+            },
+            general_budget: RequestBudget {
+                window,
+                ..defaults.general_budget
+            },
+            ..defaults
+        }
+    }
+}

@@ -169,7 +169,8 @@ impl Connection {
     async fn send_with_retries(&self, call: &Call, endpoint: String) -> ZendeskResult<Answer> {
         let policy = self.config.retry;
         let mut rate_waited = Duration::ZERO;
-        let mut attempts = 0u32;
+        // Sends that failed transiently; 429s do not count (they have their own bound).
+        let mut failures = 0u32;
         for _ in 0..MAX_ROUNDS {
             rate_waited += self
                 .take_tokens(
@@ -181,14 +182,14 @@ impl Connection {
                     endpoint: endpoint.clone(),
                     retry_after,
                 })?;
-            attempts += 1;
             let (status, limits, body) = match self.send_once(call).await {
                 Ok(answer) => answer,
                 Err(err) => {
+                    failures += 1;
                     let replayable = call.replay == Replay::Safe || err.is_connect();
-                    if replayable && attempts < policy.max_attempts {
-                        let delay = backoff_delay(&policy, attempts);
-                        tracing::warn!(attempt = attempts, ?delay, error = %err.without_url(), "Zendesk request failed; retrying");
+                    if replayable && failures < policy.max_attempts {
+                        let delay = backoff_delay(&policy, failures);
+                        tracing::warn!(failure = failures, ?delay, error = %err.without_url(), "Zendesk request failed; retrying");
                         tokio::time::sleep(delay).await;
                         continue;
                     }
@@ -213,16 +214,17 @@ impl Connection {
                 continue;
             }
             if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
-                if call.replay == Replay::Safe && attempts < policy.max_attempts {
-                    let delay = backoff_delay(&policy, attempts)
+                failures += 1;
+                if call.replay == Replay::Safe && failures < policy.max_attempts {
+                    let delay = backoff_delay(&policy, failures)
                         .max(limits.retry_after.unwrap_or_default().min(policy.max_delay));
-                    tracing::warn!(attempt = attempts, %status, ?delay, "Zendesk answered with a server error; retrying");
+                    tracing::warn!(failure = failures, %status, ?delay, "Zendesk answered with a server error; retrying");
                     tokio::time::sleep(delay).await;
                     continue;
                 }
                 return Err(ZendeskError::Transient {
                     endpoint,
-                    reason: format!("HTTP {status} after {attempts} attempt(s)"),
+                    reason: format!("HTTP {status} ({failures} failed attempt(s))"),
                 });
             }
             if status.is_success() {

@@ -35,7 +35,7 @@ async fn reading_10k_tickets_with_users_and_comments_takes_few_requests() {
     let config = ClientConfig {
         export_budget: RequestBudget {
             requests: 10,
-            window: window + Duration::from_millis(50),
+            window: window + Duration::from_millis(100),
         },
         ..test_config()
     };

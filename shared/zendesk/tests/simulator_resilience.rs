@@ -51,14 +51,15 @@ async fn the_export_budget_keeps_the_client_under_the_limit_without_a_single_429
         comments_per_ticket: 1,
         seed: 2,
     });
-    let window = Duration::from_millis(400);
+    let window = Duration::from_millis(300);
     s.sim.set_rate_limit(Some(sim_limit(3, window)));
-    // The client's budget: 3 per window, plus a margin for request latency.
+    // The client's budget: 3 per window, plus a margin for request latency (the simulator's
+    // window starts when a request arrives, the client's when it is sent).
     let config = ClientConfig {
         export_page_size: 10,
         export_budget: RequestBudget {
             requests: 3,
-            window: window + Duration::from_millis(100),
+            window: window + Duration::from_millis(300),
         },
         ..test_config()
     };
@@ -245,13 +246,13 @@ async fn a_timed_out_read_is_retried() {
         seed: 4,
     });
     let config = ClientConfig {
-        request_timeout: Duration::from_millis(300),
+        request_timeout: Duration::from_secs(1),
         ..test_config()
     };
     let zd = client(&s.sim, config);
     s.sim.inject_faults(FaultPlan {
         next_timeouts: 1,
-        timeout_delay: Duration::from_secs(3),
+        timeout_delay: Duration::from_secs(4),
         endpoints: vec!["users_show_many".into()],
         ..FaultPlan::default()
     });
