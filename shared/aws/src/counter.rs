@@ -17,6 +17,7 @@ use aws_sdk_dynamodb::operation::get_item::{GetItemInput, GetItemOutput};
 use aws_sdk_dynamodb::operation::put_item::PutItemInput;
 use aws_sdk_dynamodb::operation::query::{QueryInput, QueryOutput};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
+use aws_sdk_dynamodb::operation::update_item::{UpdateItemInput, UpdateItemOutput};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 
@@ -134,13 +135,13 @@ impl Intercept for RequestCounter {
             }
         } else if input.downcast_ref::<GetItemInput>().is_some()
             || input.downcast_ref::<QueryInput>().is_some()
+            || input.downcast_ref::<UpdateItemInput>().is_some()
         {
-            // Reads are costed from their output.
+            // Costed from their output (an update by the new image it returns).
         } else if cfg.load::<Metadata>().is_some_and(|m| {
-            m.service().eq_ignore_ascii_case("dynamodb")
-                && matches!(m.name(), "UpdateItem" | "DeleteItem")
+            m.service().eq_ignore_ascii_case("dynamodb") && m.name() == "DeleteItem"
         }) {
-            // A small item (the job counters, a lease): one write unit.
+            // Deletes are of small items here (a lease, an integration): one write unit.
             written.push((0, 1.0));
         }
         self.update(cfg, |s| {
@@ -172,6 +173,18 @@ impl Intercept for RequestCounter {
         let Ok(output) = context.output_or_error() else {
             return Ok(());
         };
+        if let Some(update) = output.downcast_ref::<UpdateItemOutput>() {
+            // With ReturnValues ALL_NEW the new image is known; without it, a small item.
+            let (bytes, wcu) = update
+                .attributes()
+                .map_or((0, 1.0), |item| write_cost(item, false));
+            self.update(cfg, |s| {
+                s.items_written += 1;
+                s.bytes_written += bytes;
+                s.write_units += wcu;
+            });
+            return Ok(());
+        }
         let (items, bytes, rcu) = if let Some(get) = output.downcast_ref::<GetItemOutput>() {
             let bytes = get.item().map_or(0, item_size);
             (u64::from(get.item().is_some()), bytes, units(bytes, 4096))

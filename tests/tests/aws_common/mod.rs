@@ -131,3 +131,18 @@ pub async fn fresh_secrets() -> SecretsManagerStore {
     SecretsManagerStore::new(client, format!("{}/", unique("zendesk-sync/test")))
         .expect("valid prefix")
 }
+
+/// Runs the futures as separate tasks (truly in parallel on a multi-thread runtime) and
+/// returns their outputs in order.
+pub async fn concurrently<T, F>(futures: Vec<F>) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut outputs = Vec::with_capacity(handles.len());
+    for handle in handles {
+        outputs.push(handle.await.expect("task"));
+    }
+    outputs
+}

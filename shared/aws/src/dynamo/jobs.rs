@@ -2,7 +2,7 @@
 //! Job counters are top-level number attributes so `ADD` can bump them atomically.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
 use chrono::{Duration, Utc};
 use zsync_core::ports::{StoreError, StoreResult, Versioned};
 use zsync_mapping::{ExportCursor, IntegrationId, JobCounters, JobId, SyncJob, SyncLogEntry};
@@ -151,6 +151,8 @@ impl DynamoStore {
         }
         let result = request
             .update_expression(format!("ADD {}", adds.join(", ")))
+            // The new image (a few hundred bytes) lets request counters cost the write.
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
         match result {
