@@ -7,6 +7,7 @@ pub mod ids;
 pub mod intake;
 pub mod message;
 pub mod ports;
+pub mod sync;
 pub mod webhook_signature;
 
 pub use message::{DecodeError, SyncMessage};

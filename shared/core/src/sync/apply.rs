@@ -1,0 +1,405 @@
+//! Applying one Zendesk ticket state to the CRM (SPEC §3.1–3.5), pushing back what the CRM wins
+//! (SPEC §4–5). Idempotent and order-insensitive: the case id is derived from the ticket, older
+//! states are ignored, and every write is conditional on the version read — on a lost race the
+//! whole step is redone from fresh reads (bounded).
+
+use zsync_mapping::case_mapping::{TicketDisposition, disposition, new_case};
+use zsync_mapping::merge::{
+    CaseSide, MergeResult, MergeRules, SyncedField, TicketSide, ZendeskChanges, merge_fields,
+};
+use zsync_mapping::people::{TicketPeople, resolve_ticket_people};
+use zsync_mapping::record_mapping::{apply_ticket_to_record, new_ticket_record};
+use zsync_mapping::zendesk::{Comment, Ticket};
+use zsync_mapping::{CaseId, Shadow, TicketRecord};
+
+use crate::ids::case_id_for_ticket;
+use crate::ports::{StoreError, Versioned, ZendeskError};
+use crate::sync::SyncError;
+use crate::sync::comments::{CommentMode, apply_comments};
+use crate::sync::people::{PeopleBook, referenced_by};
+use crate::sync::push::{note_pushed, ticket_changes, without_pushed};
+use crate::sync::session::Session;
+
+/// Store races and Zendesk 409s one message may meet before it is handed back to the queue.
+const MAX_ATTEMPTS: u32 = 6;
+const MAX_ZENDESK_CONFLICTS: u32 = 3;
+
+/// What happened to the case of one ticket state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    Created,
+    Updated,
+    Unchanged,
+    /// Older than the state already applied: ignored (missing comments still added).
+    Stale,
+    /// The ticket was deleted in Zendesk: record marked, case kept, pushes stopped.
+    Deleted,
+    /// Deleted before it was ever synced: nothing to keep.
+    IgnoredDeleted,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApplyReport {
+    pub outcome: ApplyOutcome,
+    pub case_id: Option<CaseId>,
+    /// Fields pushed to Zendesk because the CRM won them.
+    pub pushed: Vec<SyncedField>,
+    /// Fields changed on both sides, settled by the integration's `sync_priority`.
+    pub conflicts: Vec<SyncedField>,
+    /// Zendesk refused the push with 422 "closed": recorded, not retried.
+    pub closed_in_zendesk: bool,
+    pub comments_written: usize,
+}
+
+enum Step {
+    Done(ApplyReport),
+    /// Lost a store race: read again (with the ticket as Zendesk now has it, if we pushed).
+    Redo(Option<Box<Ticket>>),
+}
+
+struct Apply<'s, 'a> {
+    session: &'s mut Session<'a>,
+    book: &'s mut PeopleBook,
+    comments: &'s [Comment],
+    /// What this invocation already pushed, so a redo never pushes it twice.
+    pushed: ZendeskChanges,
+    pushed_fields: Vec<SyncedField>,
+    conflicts: Vec<SyncedField>,
+    zendesk_conflicts: u32,
+    closed_now: bool,
+    wrote_case: bool,
+}
+
+/// Applies `ticket` (with `comments`) to the CRM.
+pub(crate) async fn apply_state(
+    session: &mut Session<'_>,
+    book: &mut PeopleBook,
+    mut ticket: Ticket,
+    comments: &[Comment],
+) -> Result<ApplyReport, SyncError> {
+    let mut apply = Apply {
+        session,
+        book,
+        comments,
+        pushed: ZendeskChanges::default(),
+        pushed_fields: Vec::new(),
+        conflicts: Vec::new(),
+        zendesk_conflicts: 0,
+        closed_now: false,
+        wrote_case: false,
+    };
+    for _ in 0..MAX_ATTEMPTS {
+        match apply.step(&ticket).await? {
+            Step::Done(report) => return Ok(report),
+            Step::Redo(Some(newer)) => ticket = *newer,
+            Step::Redo(None) => {}
+        }
+    }
+    Err(SyncError::Contended {
+        attempts: MAX_ATTEMPTS,
+        what: format!("ticket {}", ticket.id),
+    })
+}
+
+fn conflict_or_else<T>(result: Result<T, StoreError>) -> Result<Option<T>, SyncError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(StoreError::VersionConflict { .. } | StoreError::AlreadyExists { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl Apply<'_, '_> {
+    fn report(&self, outcome: ApplyOutcome, case_id: Option<CaseId>, comments: usize) -> Step {
+        Step::Done(ApplyReport {
+            outcome,
+            case_id,
+            pushed: self.pushed_fields.clone(),
+            conflicts: self.conflicts.clone(),
+            closed_in_zendesk: self.closed_now,
+            comments_written: comments,
+        })
+    }
+
+    async fn people(
+        &mut self,
+        ticket: &Ticket,
+        comments: &[Comment],
+    ) -> Result<TicketPeople, SyncError> {
+        let owner = self.session.integration.owner_id.clone();
+        self.book
+            .resolve(
+                self.session,
+                &referenced_by(Some(ticket), comments),
+                |known| resolve_ticket_people(ticket, comments, known, &owner),
+            )
+            .await
+    }
+
+    async fn comments_on(
+        &mut self,
+        case_id: &CaseId,
+        mode: CommentMode,
+    ) -> Result<usize, SyncError> {
+        apply_comments(self.session, self.book, case_id, self.comments, mode).await
+    }
+
+    async fn step(&mut self, ticket: &Ticket) -> Result<Step, SyncError> {
+        let people = self.people(ticket, self.comments).await?;
+        let store = self.session.ctx.store.clone();
+        let record = store
+            .get_ticket_record(self.session.id(), ticket.id)
+            .await?;
+        match (
+            disposition(ticket, record.as_ref().map(|r| &r.value)),
+            record,
+        ) {
+            (TicketDisposition::Update, Some(record)) => self.update(ticket, &people, record).await,
+            (TicketDisposition::MarkDeleted, Some(record)) => {
+                let mut marked = record.value.clone();
+                apply_ticket_to_record(&mut marked, ticket, &people);
+                if marked != record.value
+                    && conflict_or_else(store.update_ticket_record(&marked, record.version).await)?
+                        .is_none()
+                {
+                    return Ok(Step::Redo(None));
+                }
+                Ok(self.report(ApplyOutcome::Deleted, Some(record.value.case_id), 0))
+            }
+            (TicketDisposition::Stale, Some(record)) => {
+                let written = self
+                    .comments_on(&record.value.case_id, CommentMode::AddMissing)
+                    .await?;
+                Ok(self.report(ApplyOutcome::Stale, Some(record.value.case_id), written))
+            }
+            (TicketDisposition::IgnoreDeleted, _) => {
+                Ok(self.report(ApplyOutcome::IgnoredDeleted, None, 0))
+            }
+            // `disposition` only creates without a record; a record means update.
+            (TicketDisposition::Create, _) | (_, None) => self.create(ticket, &people).await,
+        }
+    }
+
+    async fn create(&mut self, ticket: &Ticket, people: &TicketPeople) -> Result<Step, SyncError> {
+        let ctx = self.session.ctx;
+        let integration_id = self.session.id().clone();
+        if let Some(step) = self.link_published(ticket, people).await? {
+            return Ok(step);
+        }
+        let case_id = case_id_for_ticket(&integration_id, ticket.id);
+        let mut case = new_case(
+            ticket,
+            case_id.clone(),
+            integration_id.clone(),
+            people,
+            ctx.clock.now(),
+        );
+        let mut record = new_ticket_record(ticket, integration_id, case_id.clone(), people);
+        let rules = MergeRules::for_ticket(&self.session.integration, None);
+        // First sync: Zendesk wins; the merge only records the agreed values.
+        let merge = merge_fields(
+            &Shadow::default(),
+            &CaseSide::new(&case, ticket.assignee_id),
+            &TicketSide::new(ticket, people),
+            rules,
+        );
+        merge.case_changes.apply_to(&mut case);
+        record.shadow = merge.new_shadow;
+        if conflict_or_else(ctx.store.create_linked_case(&case, &record).await)?.is_none() {
+            // Created concurrently (or a replay): read it and apply as an update.
+            return Ok(Step::Redo(None));
+        }
+        let written = self
+            .comments_on(&case_id, CommentMode::UpdateExisting)
+            .await?;
+        Ok(self.report(ApplyOutcome::Created, Some(case_id), written))
+    }
+
+    /// A ticket we published ourselves, seen before the publish stored its ticket record:
+    /// `external_id` names the case. Link it instead of making a second case.
+    async fn link_published(
+        &mut self,
+        ticket: &Ticket,
+        people: &TicketPeople,
+    ) -> Result<Option<Step>, SyncError> {
+        let store = self.session.ctx.store.clone();
+        let Some(external) = ticket.external_id.as_deref().filter(|e| !e.is_empty()) else {
+            return Ok(None);
+        };
+        let case_id = CaseId::new(external);
+        let Some(case) = store.get_case(&case_id).await? else {
+            return Ok(None);
+        };
+        if case
+            .value
+            .integration_id
+            .as_ref()
+            .is_some_and(|i| i != self.session.id())
+            || store.get_ticket_record_for_case(&case_id).await?.is_some()
+        {
+            return Ok(None);
+        }
+        let mut record =
+            new_ticket_record(ticket, self.session.id().clone(), case_id.clone(), people);
+        record.shadow = Shadow::agreed(
+            &CaseSide::new(&case.value, ticket.assignee_id),
+            &TicketSide::new(ticket, people),
+        );
+        if conflict_or_else(store.create_ticket_record(&record).await)?.is_none() {
+            return Ok(Some(Step::Redo(None)));
+        }
+        let written = self
+            .comments_on(&case_id, CommentMode::UpdateExisting)
+            .await?;
+        Ok(Some(self.report(
+            ApplyOutcome::Updated,
+            Some(case_id),
+            written,
+        )))
+    }
+
+    async fn update(
+        &mut self,
+        ticket: &Ticket,
+        people: &TicketPeople,
+        record: Versioned<TicketRecord>,
+    ) -> Result<Step, SyncError> {
+        let store = self.session.ctx.store.clone();
+        let case_id = record.value.case_id.clone();
+        let Some(case) = store.get_case(&case_id).await? else {
+            return Err(SyncError::Inconsistent(format!(
+                "ticket {} is linked to case {case_id}, which does not exist",
+                ticket.id
+            )));
+        };
+        let mut rules = MergeRules::for_ticket(&self.session.integration, Some(&record.value));
+        let shadow = &record.value.shadow;
+        let crm_moved_assignee =
+            !shadow.recorded || shadow.crm.assigned_to != case.value.assigned_to;
+        let assignee_in_zendesk = if rules.push_to_zendesk && crm_moved_assignee {
+            self.book
+                .zendesk_assignee(self.session, case.value.assigned_to.as_ref())
+                .await?
+        } else if case.value.assigned_to == people.assignee {
+            // Not a CRM change: only used to see that both sides agree.
+            ticket.assignee_id
+        } else {
+            None
+        };
+        let case_side = CaseSide::new(&case.value, assignee_in_zendesk);
+        let ticket_side = TicketSide::new(ticket, people);
+        let mut merge = merge_fields(shadow, &case_side, &ticket_side, rules);
+        let mut closed = record.value.closed_in_zendesk;
+        let mut after_push: Option<Ticket> = None;
+        let to_push = without_pushed(merge.zendesk_changes.clone(), &self.pushed);
+        let (changes, fields) = ticket_changes(&to_push);
+        if rules.push_to_zendesk && !changes.is_empty() {
+            let api = self.session.api().await?;
+            let stamp = ticket
+                .updated_at
+                .unwrap_or_else(|| self.session.ctx.clock.now());
+            match api.update_ticket(ticket.id, &changes, stamp).await {
+                Ok(updated) => {
+                    note_pushed(&mut self.pushed, &to_push);
+                    self.pushed_fields.extend(fields);
+                    after_push = Some(updated);
+                }
+                Err(ZendeskError::Conflict { .. }) => {
+                    // Zendesk changed since the state we merged: merge again with its state now.
+                    self.zendesk_conflicts += 1;
+                    if self.zendesk_conflicts > MAX_ZENDESK_CONFLICTS {
+                        return Err(SyncError::Contended {
+                            attempts: self.zendesk_conflicts,
+                            what: format!("safe update of Zendesk ticket {}", ticket.id),
+                        });
+                    }
+                    let fresh = api.show_ticket(ticket.id).await?;
+                    self.book.add_users(fresh.users);
+                    return Ok(Step::Redo(Some(Box::new(fresh.ticket))));
+                }
+                Err(ZendeskError::ClosedTicket { .. }) => {
+                    // Never retried: the CRM keeps its values, Zendesk stays as it is.
+                    self.closed_now = true;
+                    closed = true;
+                    rules.push_to_zendesk = false;
+                    merge = merge_fields(shadow, &case_side, &ticket_side, rules);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for field in &merge.conflicts {
+            if !self.conflicts.contains(field) {
+                self.conflicts.push(*field);
+            }
+        }
+        self.write(ticket, people, record, case, merge, closed, after_push)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write(
+        &mut self,
+        ticket: &Ticket,
+        people: &TicketPeople,
+        record: Versioned<TicketRecord>,
+        case: Versioned<zsync_mapping::Case>,
+        merge: MergeResult,
+        closed: bool,
+        after_push: Option<Ticket>,
+    ) -> Result<Step, SyncError> {
+        let store = self.session.ctx.store.clone();
+        let mut new_case = case.value.clone();
+        merge.case_changes.apply_to(&mut new_case);
+        if record.value.requester != people.requester {
+            // Zendesk changed the requester: the case's contact follows it.
+            new_case.contact_id = people.contact_id();
+        }
+        // The record shows Zendesk as it is now: after our push if there was one, so its echo
+        // finds nothing new.
+        let mut new_record = record.value.clone();
+        match &after_push {
+            Some(updated) => {
+                let people_after = self.people(updated, &[]).await?;
+                apply_ticket_to_record(&mut new_record, updated, &people_after);
+            }
+            None => apply_ticket_to_record(&mut new_record, ticket, people),
+        }
+        new_record.shadow = merge.new_shadow;
+        new_record.closed_in_zendesk = closed;
+
+        if new_case != case.value {
+            new_case.updated_at = self.session.ctx.clock.now();
+            if conflict_or_else(store.update_case(&new_case, case.version).await)?.is_none() {
+                return Ok(Step::Redo(after_push.map(Box::new)));
+            }
+            self.wrote_case = true;
+        }
+        let mut unchanged_record = new_record.clone();
+        unchanged_record.last_applied_at = record.value.last_applied_at;
+        let record_changed = unchanged_record != record.value;
+        if new_record != record.value
+            && conflict_or_else(
+                store
+                    .update_ticket_record(&new_record, record.version)
+                    .await,
+            )?
+            .is_none()
+        {
+            return Ok(Step::Redo(after_push.map(Box::new)));
+        }
+        let written = self
+            .comments_on(&record.value.case_id, CommentMode::UpdateExisting)
+            .await?;
+        let changed = self.wrote_case
+            || record_changed
+            || written > 0
+            || !self.pushed_fields.is_empty()
+            || self.closed_now;
+        let outcome = if changed {
+            ApplyOutcome::Updated
+        } else {
+            ApplyOutcome::Unchanged
+        };
+        Ok(self.report(outcome, Some(record.value.case_id), written))
+    }
+}
