@@ -1,193 +1,15 @@
-//! The DynamoDB store against moto, beyond the shared conformance suite: races checked down to
-//! the raw items, the query plan (no scans), bounded page filling, size and decoding errors,
-//! TTL, and the requests one ticket's first sync costs.
+//! The DynamoDB store against moto, beyond the shared conformance suite: the query plan (no
+//! scans), bounded page filling, cursors, size and decoding errors, TTL. Races are in
+//! aws_store_races.rs, the cost of a sync in aws_store_cost.rs.
 
 mod aws_common;
 
-use std::collections::BTreeMap;
-
-use aws_common::{concurrently, dynamo_client, fresh_counted_store, fresh_store};
+use aws_common::{count, dynamo_client, fresh_counted_store, fresh_store, items_by_kind};
 use chrono::{Duration, Utc};
-use zsync_aws::DynamoStore;
 use zsync_aws::aws_sdk_dynamodb::types::AttributeValue;
-use zsync_conformance::fixtures::{case, comment, contact, job, log_entry, ticket_record};
+use zsync_conformance::fixtures::{case, comment, contact, log_entry};
 use zsync_core::ports::{CaseFilter, CrmStore, StoreError};
-use zsync_mapping::{CaseStatus, IntegrationId, JobCounters};
-
-/// Every item of the table by kind (`entity`), read with a Scan: a test's view behind the port.
-async fn items_by_kind(store: &DynamoStore) -> BTreeMap<String, Vec<String>> {
-    let client = dynamo_client(None).await;
-    let mut kinds: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut start = None;
-    for _ in 0..50 {
-        let out = client
-            .scan()
-            .table_name(store.table_name())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .expect("scan");
-        for item in out.items() {
-            let text = |name: &str| match item.get(name) {
-                Some(AttributeValue::S(v)) => v.clone(),
-                _ => String::new(),
-            };
-            kinds.entry(text("entity")).or_default().push(text("PK"));
-        }
-        match out.last_evaluated_key {
-            Some(key) => start = Some(key),
-            None => return kinds,
-        }
-    }
-    panic!("scan did not end");
-}
-
-fn count(kinds: &BTreeMap<String, Vec<String>>, kind: &str) -> usize {
-    kinds.get(kind).map_or(0, Vec::len)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_case_updates_let_exactly_one_writer_win_every_round() {
-    let store = fresh_store().await;
-    let original = case("case-1", "Original", CaseStatus::Open, None, 0);
-    store.create_case(&original).await.expect("create");
-    let mut version = 1;
-    for round in 0..8 {
-        let writers: Vec<_> = (0..4)
-            .map(|w| {
-                let mut changed = original.clone();
-                changed.subject = format!("round {round} writer {w}");
-                changed
-            })
-            .collect();
-        let results = concurrently(
-            writers
-                .iter()
-                .map(|c| {
-                    let (store, c) = (store.clone(), c.clone());
-                    async move { store.update_case(&c, version).await }
-                })
-                .collect(),
-        )
-        .await;
-        let won: Vec<_> = results
-            .iter()
-            .zip(&writers)
-            .filter(|(r, _)| r.is_ok())
-            .collect();
-        assert_eq!(won.len(), 1, "round {round}: {results:?}");
-        assert!(
-            results.iter().filter(|r| r.is_err()).all(|r| matches!(
-                r,
-                Err(StoreError::VersionConflict { expected, .. }) if *expected == version
-            )),
-            "losers get a conflict: {results:?}"
-        );
-        let stored = store
-            .get_case(&original.id)
-            .await
-            .expect("get")
-            .expect("case");
-        assert_eq!(stored.value.subject, won[0].1.subject);
-        version = stored.version;
-    }
-    assert_eq!(version, 9, "one version step per round");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixteen_concurrent_callers_make_one_contact_and_one_email_item() {
-    let store = fresh_store().await;
-    // differently written, one normalised address
-    let spellings = ["same@example.com", " Same@Example.COM", "SAME@example.com "];
-    let candidates: Vec<_> = (0..16)
-        .map(|i| contact(&format!("c-{i}"), spellings[i % spellings.len()]))
-        .collect();
-    let results = concurrently(
-        candidates
-            .into_iter()
-            .map(|c| {
-                let store = store.clone();
-                async move { store.get_or_create_contact(&c).await }
-            })
-            .collect(),
-    )
-    .await;
-    let outcomes: Vec<_> = results
-        .into_iter()
-        .map(|r| r.expect("get or create"))
-        .collect();
-    assert_eq!(outcomes.iter().filter(|o| o.created).count(), 1);
-    let winner = &outcomes
-        .iter()
-        .find(|o| o.created)
-        .expect("a creator")
-        .contact;
-    assert!(outcomes.iter().all(|o| o.contact == *winner));
-    assert_eq!(
-        winner.email.as_deref(),
-        Some("same@example.com"),
-        "stored normalised"
-    );
-
-    let kinds = items_by_kind(&store).await;
-    assert_eq!(
-        count(&kinds, "contact"),
-        2,
-        "one contact item + one e-mail item: {kinds:?}"
-    );
-    let keys = &kinds["contact"];
-    assert!(keys.contains(&format!("CONTACT#{}", winner.id)), "{keys:?}");
-    assert!(
-        keys.contains(&"EMAIL#contact#same@example.com".to_owned()),
-        "{keys:?}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_imports_of_one_ticket_leave_one_case_and_no_orphans() {
-    let store = fresh_store().await;
-    let attempts: Vec<_> = (0..8)
-        .map(|i| {
-            let id = format!("case-{i}");
-            (
-                case(&id, "From Zendesk", CaseStatus::Open, Some("acme"), i),
-                ticket_record("acme", &id, 42),
-            )
-        })
-        .collect();
-    let results = concurrently(
-        attempts
-            .into_iter()
-            .map(|(c, r)| {
-                let store = store.clone();
-                async move { store.create_linked_case(&c, &r).await }
-            })
-            .collect(),
-    )
-    .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:?}"
-    );
-    assert!(
-        results.iter().filter(|r| r.is_err()).all(|r| matches!(
-            r,
-            Err(StoreError::AlreadyExists {
-                entity: "ticket_record",
-                ..
-            })
-        )),
-        "{results:?}"
-    );
-    let kinds = items_by_kind(&store).await;
-    assert_eq!(count(&kinds, "case"), 1, "{kinds:?}");
-    assert_eq!(count(&kinds, "ticket_record"), 1, "{kinds:?}");
-    assert_eq!(count(&kinds, "ticket_link"), 1, "{kinds:?}");
-    let winner = &kinds["case"][0];
-    let link = &kinds["ticket_link"][0];
-    assert_eq!(winner, link, "the link belongs to the winning case");
-}
+use zsync_mapping::{CaseStatus, IntegrationId};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_lists_query_indexes_and_never_scan() {
@@ -475,110 +297,24 @@ async fn ttl_is_on_and_expired_items_count_as_absent_before_deletion() {
     );
 }
 
-/// The requests (and, by AWS's published rules applied to the real item sizes, the capacity
-/// units) of the store calls one ticket's first sync makes. Printed for the issue note; run with
-/// `--nocapture` to see the table.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_sync_of_one_ticket_request_budget() {
-    let (store, counter) = fresh_counted_store().await;
-    let acme = IntegrationId::new("acme");
-    store
-        .create_job(&job("acme", "job-1", 0))
+async fn a_contact_without_email_is_keyed_by_its_id() {
+    let store = fresh_store().await;
+    let mut anonymous = contact("c-1", "unused@example.com");
+    anonymous.email = None;
+    let first = store
+        .get_or_create_contact(&anonymous)
         .await
-        .expect("job");
-    let mut steps: Vec<(&str, zsync_aws::OperationStats)> = Vec::new();
-    let mut step = |name, counter: &zsync_aws::RequestCounter| {
-        steps.push((name, counter.total()));
-        counter.reset();
-    };
-    counter.reset();
-
-    assert!(
-        store
-            .get_ticket_record(&acme, 35436)
-            .await
-            .expect("get")
-            .is_none()
+        .expect("create");
+    assert!(first.created);
+    let mut renamed = anonymous.clone();
+    renamed.first_name = "Other".into();
+    let again = store.get_or_create_contact(&renamed).await.expect("get");
+    assert!(!again.created);
+    assert_eq!(
+        again.contact, anonymous,
+        "the stored contact, not the new candidate"
     );
-    step("get_ticket_record (miss)", &counter);
-    for (i, email) in ["requester@example.com", "cc@example.com"]
-        .iter()
-        .enumerate()
-    {
-        let made = store
-            .get_or_create_contact(&contact(&format!("c{i}"), email))
-            .await
-            .expect("contact");
-        assert!(made.created);
-        step("get_or_create_contact (new)", &counter);
-    }
-    store
-        .get_or_create_contact(&contact("c9", "requester@example.com"))
-        .await
-        .expect("contact");
-    step("get_or_create_contact (existing)", &counter);
-    let mut c = case(
-        "case-1",
-        "Help, my printer is on fire!",
-        CaseStatus::Open,
-        Some("acme"),
-        0,
-    );
-    c.description = "The printer is on fire. ".repeat(20);
-    store
-        .create_linked_case(&c, &ticket_record("acme", "case-1", 35436))
-        .await
-        .expect("linked");
-    step("create_linked_case", &counter);
-    for i in 0..3 {
-        let body = format!("Comment {i}: ").repeat(30);
-        store
-            .put_comment(&comment(&format!("zd-{i}"), "case-1", &body, i))
-            .await
-            .expect("comment");
-        step("put_comment", &counter);
-    }
-    let delta = JobCounters {
-        tickets_seen: 1,
-        cases_created: 1,
-        ..Default::default()
-    };
-    store
-        .add_job_counters(&acme, &"job-1".into(), &delta)
-        .await
-        .expect("counters");
-    step("add_job_counters", &counter);
-    store
-        .append_log(
-            &log_entry("acme", 35436, Utc::now(), "created case-1"),
-            Duration::days(30),
-        )
-        .await
-        .expect("log");
-    step("append_log", &counter);
-
-    println!(
-        "\n{:<34} {:>4} {:>6} {:>6} {:>7} {:>7}",
-        "call", "reqs", "WCU", "RCU", "B out", "B in"
-    );
-    let mut total = zsync_aws::OperationStats::default();
-    for (name, s) in &steps {
-        println!(
-            "{name:<34} {:>4} {:>6.1} {:>6.1} {:>7} {:>7}",
-            s.requests, s.write_units, s.read_units, s.bytes_written, s.bytes_read
-        );
-        total.requests += s.requests;
-        total.write_units += s.write_units;
-        total.read_units += s.read_units;
-    }
-    println!(
-        "{:<34} {:>4} {:>6.1} {:>6.1}",
-        "first sync, 2 new contacts", total.requests, total.write_units, total.read_units
-    );
-
-    let requests: Vec<u64> = steps.iter().map(|(_, s)| s.requests).collect();
-    // miss: 1 GetItem; new contact: GetItem + TransactWriteItems; existing: GetItem;
-    // linked case: 1 transaction; each comment, the counters, the log: 1 write each.
-    assert_eq!(requests, [1, 2, 2, 1, 1, 1, 1, 1, 1, 1]);
-    assert_eq!(total.requests, 12);
+    let kinds = items_by_kind(&store).await;
+    assert_eq!(count(&kinds, "contact"), 1, "no e-mail item: {kinds:?}");
 }

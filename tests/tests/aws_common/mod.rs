@@ -2,6 +2,7 @@
 //! names so tests run in parallel, fresh tables, queues and secret prefixes.
 #![allow(dead_code)] // each test file uses a different part
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -145,4 +146,36 @@ where
         outputs.push(handle.await.expect("task"));
     }
     outputs
+}
+
+/// Every item of the table by kind (`entity`), read with a Scan: a test's view behind the port.
+pub async fn items_by_kind(store: &zsync_aws::DynamoStore) -> BTreeMap<String, Vec<String>> {
+    let client = dynamo_client(None).await;
+    let mut kinds: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut start = None;
+    for _ in 0..50 {
+        let out = client
+            .scan()
+            .table_name(store.table_name())
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("scan");
+        for item in out.items() {
+            let text = |name: &str| match item.get(name) {
+                Some(zsync_aws::aws_sdk_dynamodb::types::AttributeValue::S(v)) => v.clone(),
+                _ => String::new(),
+            };
+            kinds.entry(text("entity")).or_default().push(text("PK"));
+        }
+        match out.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return kinds,
+        }
+    }
+    panic!("scan did not end");
+}
+
+pub fn count(kinds: &BTreeMap<String, Vec<String>>, kind: &str) -> usize {
+    kinds.get(kind).map_or(0, Vec::len)
 }

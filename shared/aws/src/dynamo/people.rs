@@ -86,16 +86,16 @@ impl DynamoStore {
         &self,
         contact: &Contact,
     ) -> StoreResult<ContactOutcome> {
-        let email = contact
+        let Some(email) = contact
             .email
             .as_deref()
             .map(normalize_email)
             .filter(|e| !e.is_empty())
-            .ok_or_else(|| StoreError::Corrupt {
-                entity: CONTACT,
-                key: contact.id.to_string(),
-                reason: "a contact needs an e-mail to be matched".to_owned(),
-            })?;
+        else {
+            // The port asks for an e-mail; without one the contact can only be keyed by its id
+            // (as the embedded store does).
+            return self.get_or_create_contact_by_id(contact).await;
+        };
         let contact = Contact {
             email: Some(email.clone()),
             ..contact.clone()
@@ -147,6 +147,34 @@ impl DynamoStore {
         Err(StoreError::Unavailable(format!(
             "contact for {email} was taken but could not be read"
         )))
+    }
+
+    async fn get_or_create_contact_by_id(&self, contact: &Contact) -> StoreResult<ContactOutcome> {
+        let id = contact.id.as_str();
+        let main = encode(
+            contact,
+            CONTACT,
+            id,
+            keys::contact_pk(&contact.id),
+            "CONTACT",
+        )?;
+        let main = with_collection(main, keys::CONTACTS_COLLECTION, id);
+        match self.put_new(main, CONTACT, id).await {
+            Ok(()) => Ok(ContactOutcome {
+                contact: contact.clone(),
+                created: true,
+            }),
+            Err(StoreError::AlreadyExists { .. }) => {
+                let existing = self.get_contact_impl(&contact.id).await?.ok_or_else(|| {
+                    StoreError::Unavailable(format!("contact {id} exists but could not be read"))
+                })?;
+                Ok(ContactOutcome {
+                    contact: existing,
+                    created: false,
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub(super) async fn get_contact_impl(&self, id: &ContactId) -> StoreResult<Option<Contact>> {
