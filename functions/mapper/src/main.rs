@@ -1,0 +1,39 @@
+//! The mapper Lambda: applies sync queue messages to the CRM and pushes CRM changes to Zendesk
+//! (SQS event source with `ReportBatchItemFailures`: only the messages that may heal are
+//! redelivered; the rest of a batch is done).
+
+mod environment;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use zsync_core::sync::{ReceivedMessage, process_batch};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    environment::init_tracing();
+    let mapper = environment::Mapper::from_env().await?;
+    run(service_fn(|event: LambdaEvent<SqsEvent>| {
+        let mapper = mapper.clone();
+        async move {
+            let messages = event.payload.records.into_iter().map(received).collect();
+            let failed = process_batch(&mapper.ctx, messages, mapper.max_receives).await;
+            let mut response = SqsBatchResponse::default();
+            response.set_failures(failed);
+            Ok::<_, Error>(response)
+        }
+    }))
+    .await
+}
+
+fn received(record: aws_lambda_events::event::sqs::SqsMessage) -> ReceivedMessage {
+    let receive_count = record
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    ReceivedMessage {
+        id: record.message_id.unwrap_or_default(),
+        body: record.body.unwrap_or_default(),
+        receive_count,
+    }
+}
