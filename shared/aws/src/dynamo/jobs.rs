@@ -64,13 +64,15 @@ fn decode_job(mut item: Item, key: &str) -> StoreResult<SyncJob> {
         .filter(|name| name.starts_with(COUNTER_PREFIX))
         .cloned()
         .collect();
-    let counters = counter_names
+    // Counters missing from an older item (added to JobCounters since) read as zero.
+    let mut counters: Item = counter_attributes(&JobCounters::default())?
         .into_iter()
-        .filter_map(|name| {
-            let value = item.remove(&name)?;
-            Some((name[COUNTER_PREFIX.len()..].to_owned(), value))
-        })
+        .map(|(name, zero)| (name[COUNTER_PREFIX.len()..].to_owned(), zero))
         .collect();
+    counters.extend(counter_names.into_iter().filter_map(|name| {
+        let value = item.remove(&name)?;
+        Some((name[COUNTER_PREFIX.len()..].to_owned(), value))
+    }));
     item.insert(COUNTERS.to_owned(), AttributeValue::M(counters));
     decode(item, JOB, key)
 }
@@ -269,5 +271,45 @@ impl DynamoStore {
             .into_iter()
             .map(|item| decode(item, LOG, integration.as_str()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zsync_mapping::{JobKind, JobState};
+
+    fn job() -> SyncJob {
+        SyncJob {
+            id: JobId::new("j1"),
+            integration_id: IntegrationId::new("acme"),
+            kind: JobKind::Full,
+            state: JobState::Running,
+            started_at: chrono::DateTime::UNIX_EPOCH,
+            finished_at: None,
+            counters: JobCounters {
+                tickets_seen: 7,
+                failed: 2,
+                ..JobCounters::default()
+            },
+            error: None,
+        }
+    }
+
+    #[test]
+    fn counters_are_top_level_numbers_that_read_back() {
+        let item = job_item(&job()).unwrap();
+        assert!(!item.contains_key(COUNTERS));
+        assert_eq!(item.get("counter_tickets_seen"), Some(&n(7)));
+        assert_eq!(decode_job(item, "k").unwrap(), job());
+    }
+
+    #[test]
+    fn a_counter_missing_from_an_older_item_reads_as_zero() {
+        let mut item = job_item(&job()).unwrap();
+        item.remove("counter_failed");
+        let decoded = decode_job(item, "k").unwrap();
+        assert_eq!(decoded.counters.failed, 0);
+        assert_eq!(decoded.counters.tickets_seen, 7);
     }
 }

@@ -234,7 +234,14 @@ impl SyncQueue for SqsQueue {
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "undecodable queue message dead-lettered");
-                        self.forward_to_dlq(&receipt, &body, &e.to_string()).await?;
+                        // If forwarding fails the message reappears after its visibility
+                        // timeout and is tried again (SQS's redrive catches it at the latest);
+                        // the good deliveries of this call are still returned.
+                        if let Err(forward) =
+                            self.forward_to_dlq(&receipt, &body, &e.to_string()).await
+                        {
+                            tracing::warn!(error = %forward, "dead-lettering an undecodable message failed");
+                        }
                     }
                 }
             }
