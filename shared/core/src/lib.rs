@@ -1,6 +1,7 @@
 //! zendesk-sync's core: the ports (store, queue, secrets, Zendesk) and the sync flows that use
 //! them. Adapters live in their own crates; the Lambdas and the local server wire them here.
 
+pub mod admin;
 pub mod context;
 pub mod export;
 pub mod ids;

@@ -1,0 +1,287 @@
+//! What the API accepts. Every body refuses unknown fields (400 naming the field); required
+//! fields are optional here so that a missing one is a field error listed with the others.
+
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
+use utoipa::{IntoParams, ToSchema};
+use zsync_core::admin::{CasePatch, NewCase, NewCaseComment, NewUser};
+use zsync_mapping::settings::{IntegrationPatch, IntegrationSettings};
+use zsync_mapping::{CasePriority, CaseStatus, ContactId, IntegrationId, Role, UserId};
+
+use crate::views::{CasePriorityDoc, CaseStatusDoc, RoleDoc, SyncPriorityDoc};
+
+/// A present field, possibly `null`: `Some(None)` is an explicit `null` (clears the value).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `POST /integrations`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIntegrationRequest {
+    /// Must be `zendesk`.
+    #[serde(rename = "type")]
+    pub integration_type: Option<String>,
+    pub name: Option<String>,
+    /// `https://<sub>.zendesk.com`.
+    pub url: Option<String>,
+    pub api_email: Option<String>,
+    /// Write-only: stored in the secret store, never returned.
+    #[schema(value_type = Option<String>, write_only)]
+    pub api_token: Option<SecretString>,
+    pub default_zendesk_user_email: Option<String>,
+    pub owner_id: Option<String>,
+    pub two_way_sync: Option<bool>,
+    /// Required when `two_way_sync` is on.
+    #[schema(value_type = Option<SyncPriorityDoc>)]
+    pub sync_priority: Option<String>,
+}
+
+impl From<CreateIntegrationRequest> for IntegrationSettings {
+    fn from(r: CreateIntegrationRequest) -> Self {
+        IntegrationSettings {
+            integration_type: r.integration_type,
+            name: r.name,
+            url: r.url,
+            api_email: r.api_email,
+            api_token: r.api_token,
+            default_zendesk_user_email: r.default_zendesk_user_email,
+            owner_id: r.owner_id.map(UserId::new),
+            two_way_sync: r.two_way_sync,
+            sync_priority: r.sync_priority,
+        }
+    }
+}
+
+/// `PATCH /integrations/{id}`: absent fields stay; a new `api_token` replaces the stored one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchIntegrationRequest {
+    #[serde(rename = "type")]
+    pub integration_type: Option<String>,
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub api_email: Option<String>,
+    #[schema(value_type = Option<String>, write_only)]
+    pub api_token: Option<SecretString>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub default_zendesk_user_email: Option<Option<String>>,
+    pub owner_id: Option<String>,
+    pub two_way_sync: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<SyncPriorityDoc>)]
+    pub sync_priority: Option<Option<String>>,
+}
+
+impl From<PatchIntegrationRequest> for IntegrationPatch {
+    fn from(r: PatchIntegrationRequest) -> Self {
+        IntegrationPatch {
+            integration_type: r.integration_type,
+            name: r.name,
+            url: r.url,
+            api_email: r.api_email,
+            api_token: r.api_token,
+            default_zendesk_user_email: r.default_zendesk_user_email,
+            owner_id: r.owner_id.map(UserId::new),
+            two_way_sync: r.two_way_sync,
+            sync_priority: r.sync_priority,
+        }
+    }
+}
+
+/// `POST /integrations/{id}/sync`; an empty body is `{"full": false}`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRequest {
+    /// Restart the export from the beginning.
+    #[serde(default)]
+    pub full: bool,
+}
+
+/// `POST /users`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<RoleDoc>>)]
+    pub roles: Vec<Role>,
+}
+
+impl From<CreateUserRequest> for NewUser {
+    fn from(r: CreateUserRequest) -> Self {
+        NewUser {
+            email: r.email,
+            name: r.name,
+            roles: r.roles,
+        }
+    }
+}
+
+/// `POST /cases`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCaseRequest {
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    /// Default `open`.
+    #[schema(value_type = Option<CaseStatusDoc>)]
+    pub status: Option<CaseStatus>,
+    /// Default `normal`.
+    #[schema(value_type = Option<CasePriorityDoc>)]
+    pub priority: Option<CasePriority>,
+    pub assigned_to: Option<String>,
+    pub contact_id: Option<String>,
+}
+
+impl From<CreateCaseRequest> for NewCase {
+    fn from(r: CreateCaseRequest) -> Self {
+        NewCase {
+            subject: r.subject,
+            description: r.description,
+            status: r.status,
+            priority: r.priority,
+            assigned_to: r.assigned_to.map(UserId::new),
+            contact_id: r.contact_id.map(ContactId::new),
+        }
+    }
+}
+
+/// `PATCH /cases/{id}`: absent fields stay; `null` clears `assigned_to` / `contact_id`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchCaseRequest {
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    #[schema(value_type = Option<CaseStatusDoc>)]
+    pub status: Option<CaseStatus>,
+    #[schema(value_type = Option<CasePriorityDoc>)]
+    pub priority: Option<CasePriority>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub assigned_to: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub contact_id: Option<Option<String>>,
+}
+
+impl From<PatchCaseRequest> for CasePatch {
+    fn from(r: PatchCaseRequest) -> Self {
+        CasePatch {
+            subject: r.subject,
+            description: r.description,
+            status: r.status,
+            priority: r.priority,
+            assigned_to: r.assigned_to.map(|o| o.map(UserId::new)),
+            contact_id: r.contact_id.map(|o| o.map(ContactId::new)),
+        }
+    }
+}
+
+/// `POST /cases/{id}/comments`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentRequest {
+    pub body: Option<String>,
+    /// Default true.
+    pub public: Option<bool>,
+}
+
+impl From<CommentRequest> for NewCaseComment {
+    fn from(r: CommentRequest) -> Self {
+        NewCaseComment {
+            body: r.body,
+            public: r.public,
+        }
+    }
+}
+
+/// `POST /cases/{id}/publish`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    pub integration_id: Option<String>,
+}
+
+impl PublishRequest {
+    pub fn integration_id(&self) -> Option<IntegrationId> {
+        self.integration_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(IntegrationId::new)
+    }
+}
+
+/// Paging of `GET /users`, `GET /contacts`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<String>,
+}
+
+/// Filters and paging of `GET /cases`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaseListParams {
+    /// Exact subject.
+    pub subject: Option<String>,
+    /// `open`, `in_progress`, `resolved` or `closed`.
+    pub status: Option<String>,
+    pub integration_id: Option<String>,
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<String>,
+}
+
+/// Size of `GET .../jobs` and `GET .../log`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LimitParams {
+    /// Number of entries, 1–200 (default 50).
+    pub limit: Option<String>,
+}
+
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 200;
+
+/// Parses a `limit` query parameter.
+pub fn parse_limit(raw: Option<&str>) -> Result<usize, crate::error::ApiError> {
+    let Some(raw) = raw else {
+        return Ok(DEFAULT_LIMIT);
+    };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        _ => Err(crate::error::ApiError::field(
+            "limit",
+            format!("must be a whole number from 1 to {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// Parses a `status` query parameter.
+pub fn parse_status(raw: &str) -> Result<CaseStatus, crate::error::ApiError> {
+    match raw {
+        "open" => Ok(CaseStatus::Open),
+        "in_progress" => Ok(CaseStatus::InProgress),
+        "resolved" => Ok(CaseStatus::Resolved),
+        "closed" => Ok(CaseStatus::Closed),
+        _ => Err(crate::error::ApiError::field(
+            "status",
+            "must be one of open, in_progress, resolved, closed",
+        )),
+    }
+}

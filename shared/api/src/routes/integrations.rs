@@ -1,0 +1,206 @@
+//! `/integrations` and its actions, jobs and log.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use zsync_core::admin;
+use zsync_mapping::{IntegrationId, JobId};
+
+use crate::AppState;
+use crate::auth::AuthedCaller;
+use crate::body::{JsonBody, OptionalJsonBody, QueryParams};
+use crate::error::{ApiError, ErrorBody};
+use crate::requests::{
+    CreateIntegrationRequest, LimitParams, PatchIntegrationRequest, SyncRequest, parse_limit,
+};
+use crate::views::{IntegrationView, Items, JobView, LogEntryView};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+#[utoipa::path(post, path = "/integrations", tag = "integrations",
+    request_body = CreateIntegrationRequest,
+    responses((status = 201, body = IntegrationView, description = "created, inactive"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_integration(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+    JsonBody(body): JsonBody<CreateIntegrationRequest>,
+) -> ApiResult<(StatusCode, Json<IntegrationView>)> {
+    let created = admin::create_integration(&state.ctx, &caller, body.into()).await?;
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+#[utoipa::path(get, path = "/integrations", tag = "integrations",
+    responses((status = 200, body = Items<IntegrationView>, description = "the integrations the caller may manage"),
+              (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_integrations(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+) -> ApiResult<Json<Items<IntegrationView>>> {
+    let items = admin::list_integrations(&state.ctx, &caller).await?;
+    Ok(Json(Items {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/integrations/{id}", tag = "integrations",
+    params(("id" = String, Path, description = "integration id")),
+    responses((status = 200, body = IntegrationView), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn show_integration(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<IntegrationView>> {
+    let found = admin::show_integration(&state.ctx, &caller, &IntegrationId::new(id)).await?;
+    Ok(Json(found.into()))
+}
+
+#[utoipa::path(patch, path = "/integrations/{id}", tag = "integrations",
+    params(("id" = String, Path, description = "integration id")),
+    request_body = PatchIntegrationRequest,
+    responses((status = 200, body = IntegrationView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn edit_integration(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PatchIntegrationRequest>,
+) -> ApiResult<Json<IntegrationView>> {
+    let id = IntegrationId::new(id);
+    let edited = admin::edit_integration(&state.ctx, &caller, &id, body.into()).await?;
+    Ok(Json(edited.into()))
+}
+
+#[utoipa::path(delete, path = "/integrations/{id}", tag = "integrations",
+    params(("id" = String, Path, description = "integration id")),
+    responses((status = 204, description = "deleted; its webhook and secrets are removed, imported data is kept"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete_integration(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    admin::delete_integration(&state.ctx, &caller, &IntegrationId::new(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/integrations/{id}/activate", tag = "integrations",
+    params(("id" = String, Path, description = "integration id")),
+    responses((status = 200, body = IntegrationView, description = "credentials verified, webhook registered"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "Zendesk refused the credentials"),
+              (status = 502, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn activate_integration(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<IntegrationView>> {
+    let id = IntegrationId::new(id);
+    let activated = admin::activate_integration(&state.ctx, &caller, &id).await?;
+    Ok(Json(activated.into()))
+}
+
+#[utoipa::path(post, path = "/integrations/{id}/deactivate", tag = "integrations",
+    params(("id" = String, Path, description = "integration id")),
+    responses((status = 200, body = IntegrationView, description = "webhook removed"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn deactivate_integration(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<IntegrationView>> {
+    let id = IntegrationId::new(id);
+    let deactivated = admin::deactivate_integration(&state.ctx, &caller, &id).await?;
+    Ok(Json(deactivated.into()))
+}
+
+#[utoipa::path(post, path = "/integrations/{id}/sync", tag = "sync",
+    params(("id" = String, Path, description = "integration id")),
+    request_body(content = SyncRequest, description = "may be empty: {\"full\": false}"),
+    responses((status = 202, body = JobView, description = "queued"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the integration is not active")),
+    security(("bearer" = [])))]
+pub async fn schedule_sync(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<SyncRequest>,
+) -> ApiResult<(StatusCode, Json<JobView>)> {
+    let id = IntegrationId::new(id);
+    let job = admin::schedule_integration_sync(&state.ctx, &caller, &id, body.full).await?;
+    Ok((StatusCode::ACCEPTED, Json(job.into())))
+}
+
+#[utoipa::path(get, path = "/integrations/{id}/jobs", tag = "sync",
+    params(("id" = String, Path, description = "integration id"), LimitParams),
+    responses((status = 200, body = Items<JobView>, description = "newest first"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<LimitParams>,
+) -> ApiResult<Json<Items<JobView>>> {
+    let limit = parse_limit(params.limit.as_deref())?;
+    let jobs = admin::list_jobs(&state.ctx, &caller, &IntegrationId::new(id), limit).await?;
+    Ok(Json(Items {
+        items: jobs.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/integrations/{id}/jobs/{job_id}", tag = "sync",
+    params(("id" = String, Path, description = "integration id"),
+           ("job_id" = String, Path, description = "sync job id")),
+    responses((status = 200, body = JobView), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn show_job(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+    Path((id, job_id)): Path<(String, String)>,
+) -> ApiResult<Json<JobView>> {
+    let job = admin::show_job(
+        &state.ctx,
+        &caller,
+        &IntegrationId::new(id),
+        &JobId::new(job_id),
+    )
+    .await?;
+    Ok(Json(job.into()))
+}
+
+#[utoipa::path(get, path = "/integrations/{id}/log", tag = "sync",
+    params(("id" = String, Path, description = "integration id"), LimitParams),
+    responses((status = 200, body = Items<LogEntryView>, description = "per-ticket sync events, newest first"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_log(
+    State(state): State<AppState>,
+    AuthedCaller(caller): AuthedCaller,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<LimitParams>,
+) -> ApiResult<Json<Items<LogEntryView>>> {
+    let limit = parse_limit(params.limit.as_deref())?;
+    let entries = admin::list_log(&state.ctx, &caller, &IntegrationId::new(id), limit).await?;
+    Ok(Json(Items {
+        items: entries.into_iter().map(Into::into).collect(),
+    }))
+}

@@ -1,0 +1,34 @@
+//! Unauthenticated routes: health and the OpenAPI document.
+
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+#[utoipa::path(get, path = "/health", tag = "meta",
+    responses((status = 200, body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Documents the route `api_router` serves with the generated document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "this document", content_type = "application/json")))]
+#[allow(dead_code)]
+pub async fn openapi_json() {}
+
+/// Documents the webhook route (served by the webhook fn: signature instead of JWT).
+#[utoipa::path(post, path = "/webhooks/zendesk/{integration_id}", tag = "webhooks",
+    params(("integration_id" = String, Path, description = "integration id"),
+           ("X-Zendesk-Webhook-Signature" = String, Header, description = "base64(HMAC-SHA256(secret, timestamp + body))"),
+           ("X-Zendesk-Webhook-Signature-Timestamp" = String, Header, description = "RFC 3339")),
+    request_body(content = serde_json::Value, description = "a Zendesk event-subscription or trigger body"),
+    responses((status = 200, description = "accepted and queued"),
+              (status = 401, description = "missing or invalid signature")))]
+#[allow(dead_code)]
+pub async fn zendesk_webhook() {}

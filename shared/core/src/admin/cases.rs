@@ -1,0 +1,360 @@
+//! Cases as the CRM front end sees them: list, create, show (with the ticket record and the
+//! comments), edit, comment. Changes to a linked case with two-way sync on are queued for the
+//! push to Zendesk (SPEC §4 "Updates"); the mapper pushes only what changed.
+
+use zsync_mapping::publish_mapping::outbound_description;
+use zsync_mapping::{
+    Case, CaseComment, CaseId, CasePriority, CaseStatus, CommentId, ContactId, IntegrationId,
+    PersonRef, TicketRecord, UserId,
+};
+
+use super::caller::Caller;
+use super::error::{AdminError, AdminResult, FieldCheck};
+use super::people::cursor_error;
+use super::support::new_id;
+use crate::context::SyncContext;
+use crate::message::SyncMessage;
+use crate::ports::{CaseFilter, Page, StoreError, Versioned};
+
+const WRITE_ATTEMPTS: usize = 3;
+const MAX_SUBJECT_CHARS: usize = 255;
+
+/// A case with its Zendesk side and its comments (oldest first).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseView {
+    pub case: Case,
+    pub ticket: Option<TicketRecord>,
+    pub comments: Vec<CaseComment>,
+}
+
+/// `POST /cases` input.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewCase {
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<CaseStatus>,
+    pub priority: Option<CasePriority>,
+    pub assigned_to: Option<UserId>,
+    pub contact_id: Option<ContactId>,
+}
+
+/// `PATCH /cases/{id}` input: absent fields stay; `Some(None)` clears a reference.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CasePatch {
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<CaseStatus>,
+    pub priority: Option<CasePriority>,
+    pub assigned_to: Option<Option<UserId>>,
+    pub contact_id: Option<Option<ContactId>>,
+}
+
+/// `POST /cases/{id}/comments` input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewCaseComment {
+    pub body: Option<String>,
+    /// Defaults to public.
+    pub public: Option<bool>,
+}
+
+pub async fn list_cases(
+    ctx: &SyncContext,
+    filter: &CaseFilter,
+    cursor: Option<&str>,
+    limit: usize,
+) -> AdminResult<Page<Case>> {
+    ctx.store
+        .list_cases(filter, cursor, limit)
+        .await
+        .map_err(cursor_error)
+}
+
+fn check_subject(subject: &str, check: &mut FieldCheck) {
+    if subject.trim().is_empty() {
+        check.push("subject", "must not be empty");
+    } else if subject.chars().count() > MAX_SUBJECT_CHARS {
+        check.push(
+            "subject",
+            format!("must be at most {MAX_SUBJECT_CHARS} characters"),
+        );
+    }
+}
+
+async fn check_references(
+    ctx: &SyncContext,
+    assigned_to: Option<&UserId>,
+    contact_id: Option<&ContactId>,
+    check: &mut FieldCheck,
+) -> AdminResult<()> {
+    if let Some(user) = assigned_to
+        && ctx.store.get_user(user).await?.is_none()
+    {
+        check.push("assigned_to", format!("no CRM user with id {user}"));
+    }
+    if let Some(contact) = contact_id
+        && ctx.store.get_contact(contact).await?.is_none()
+    {
+        check.push("contact_id", format!("no contact with id {contact}"));
+    }
+    Ok(())
+}
+
+/// Creates an unlinked case and its description comment (the case's first public comment,
+/// SPEC §3.1 — publishing links it to the ticket's description instead of pushing it again).
+pub async fn create_case(
+    ctx: &SyncContext,
+    caller: &Caller,
+    input: NewCase,
+) -> AdminResult<CaseView> {
+    let mut check = FieldCheck::default();
+    match &input.subject {
+        Some(subject) => check_subject(subject, &mut check),
+        None => check.push("subject", "is required"),
+    }
+    check_references(
+        ctx,
+        input.assigned_to.as_ref(),
+        input.contact_id.as_ref(),
+        &mut check,
+    )
+    .await?;
+    check.finish()?;
+    let now = ctx.clock.now();
+    let description = input.description.unwrap_or_default();
+    let case = Case {
+        id: CaseId::new(new_id()),
+        subject: input.subject.unwrap_or_default().trim().to_owned(),
+        description: description.clone(),
+        status: input.status.unwrap_or(CaseStatus::Open),
+        priority: input.priority.unwrap_or(CasePriority::Normal),
+        assigned_to: input.assigned_to,
+        contact_id: input.contact_id,
+        integration_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    ctx.store.create_case(&case).await?;
+    let comment = CaseComment {
+        id: CommentId::new(new_id()),
+        case_id: case.id.clone(),
+        body: outbound_description(&description),
+        public: true,
+        author: caller.user_id().cloned().map(PersonRef::User),
+        created_at: now,
+        zendesk_comment_id: None,
+    };
+    ctx.store.put_comment(&comment).await?;
+    Ok(CaseView {
+        case,
+        ticket: None,
+        comments: vec![comment],
+    })
+}
+
+pub async fn load_case(ctx: &SyncContext, id: &CaseId) -> AdminResult<Versioned<Case>> {
+    ctx.store
+        .get_case(id)
+        .await?
+        .ok_or_else(|| AdminError::not_found("case", id))
+}
+
+pub async fn show_case(ctx: &SyncContext, id: &CaseId) -> AdminResult<CaseView> {
+    let case = load_case(ctx, id).await?.value;
+    view_of(ctx, case).await
+}
+
+pub async fn view_of(ctx: &SyncContext, case: Case) -> AdminResult<CaseView> {
+    let ticket = ctx
+        .store
+        .get_ticket_record_for_case(&case.id)
+        .await?
+        .map(|v| v.value);
+    let comments = ctx.store.list_comments(&case.id).await?;
+    Ok(CaseView {
+        case,
+        ticket,
+        comments,
+    })
+}
+
+/// Applies the patch; true if a field synced with Zendesk changed.
+fn apply_patch(case: &mut Case, patch: &CasePatch) -> bool {
+    let before = case.clone();
+    if let Some(subject) = &patch.subject {
+        case.subject = subject.trim().to_owned();
+    }
+    if let Some(description) = &patch.description {
+        case.description = description.clone();
+    }
+    if let Some(status) = patch.status {
+        case.status = status;
+    }
+    if let Some(priority) = patch.priority {
+        case.priority = priority;
+    }
+    if let Some(assigned_to) = &patch.assigned_to {
+        case.assigned_to = assigned_to.clone();
+    }
+    if let Some(contact_id) = &patch.contact_id {
+        case.contact_id = contact_id.clone();
+    }
+    case.subject != before.subject
+        || case.description != before.description
+        || case.status != before.status
+        || case.priority != before.priority
+        || case.assigned_to != before.assigned_to
+}
+
+pub async fn edit_case(ctx: &SyncContext, id: &CaseId, patch: CasePatch) -> AdminResult<CaseView> {
+    let mut check = FieldCheck::default();
+    if let Some(subject) = &patch.subject {
+        check_subject(subject, &mut check);
+    }
+    check_references(
+        ctx,
+        patch.assigned_to.as_ref().and_then(Option::as_ref),
+        patch.contact_id.as_ref().and_then(Option::as_ref),
+        &mut check,
+    )
+    .await?;
+    check.finish()?;
+    for _ in 0..WRITE_ATTEMPTS {
+        let stored = load_case(ctx, id).await?;
+        let mut case = stored.value.clone();
+        let synced_change = apply_patch(&mut case, &patch);
+        if case == stored.value {
+            return view_of(ctx, case).await;
+        }
+        case.updated_at = ctx.clock.now();
+        match ctx.store.update_case(&case, stored.version).await {
+            Ok(_) => {
+                let view = view_of(ctx, case).await?;
+                if synced_change && let Some(integration) = pushes_to(ctx, &view).await? {
+                    ctx.queue
+                        .send(&[SyncMessage::CaseChanged {
+                            integration_id: integration,
+                            case_id: id.clone(),
+                        }])
+                        .await?;
+                }
+                return Ok(view);
+            }
+            Err(StoreError::VersionConflict { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AdminError::conflict(
+        "concurrent_update",
+        format!("case {id} kept changing while it was edited; retry"),
+    ))
+}
+
+/// The integration a linked case's changes go to: two-way sync on and the ticket not deleted
+/// in Zendesk. `None` if nothing is to be pushed.
+async fn pushes_to(ctx: &SyncContext, view: &CaseView) -> AdminResult<Option<IntegrationId>> {
+    let Some(record) = &view.ticket else {
+        return Ok(None);
+    };
+    if record.deleted {
+        return Ok(None);
+    }
+    let integration = ctx.store.get_integration(&record.integration_id).await?;
+    Ok(integration
+        .filter(|i| i.value.two_way_sync)
+        .map(|i| i.value.id))
+}
+
+pub async fn add_comment(
+    ctx: &SyncContext,
+    caller: &Caller,
+    case_id: &CaseId,
+    input: NewCaseComment,
+) -> AdminResult<CaseComment> {
+    let mut check = FieldCheck::default();
+    match &input.body {
+        Some(body) if body.trim().is_empty() => check.push("body", "must not be empty"),
+        Some(_) => {}
+        None => check.push("body", "is required"),
+    }
+    check.finish()?;
+    let case = load_case(ctx, case_id).await?.value;
+    let comment = CaseComment {
+        id: CommentId::new(new_id()),
+        case_id: case.id.clone(),
+        body: input.body.unwrap_or_default(),
+        public: input.public.unwrap_or(true),
+        author: caller.user_id().cloned().map(PersonRef::User),
+        created_at: ctx.clock.now(),
+        zendesk_comment_id: None,
+    };
+    ctx.store.put_comment(&comment).await?;
+    let view = CaseView {
+        case,
+        ticket: ctx
+            .store
+            .get_ticket_record_for_case(case_id)
+            .await?
+            .map(|v| v.value),
+        comments: Vec::new(),
+    };
+    if let Some(integration) = pushes_to(ctx, &view).await? {
+        ctx.queue
+            .send(&[SyncMessage::CommentAdded {
+                integration_id: integration,
+                case_id: case_id.clone(),
+                comment_id: comment.id.clone(),
+            }])
+            .await?;
+    }
+    Ok(comment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn case() -> Case {
+        let now = Utc::now();
+        Case {
+            id: CaseId::new("c"),
+            subject: "s".into(),
+            description: "d".into(),
+            status: CaseStatus::Open,
+            priority: CasePriority::Normal,
+            assigned_to: None,
+            contact_id: None,
+            integration_id: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn only_synced_fields_count_as_changes_to_push() {
+        let mut c = case();
+        let contact_only = CasePatch {
+            contact_id: Some(Some(ContactId::new("k"))),
+            ..CasePatch::default()
+        };
+        assert!(!apply_patch(&mut c, &contact_only));
+        assert_eq!(c.contact_id, Some(ContactId::new("k")));
+        let same_status = CasePatch {
+            status: Some(CaseStatus::Open),
+            ..CasePatch::default()
+        };
+        assert!(!apply_patch(&mut c, &same_status));
+        let new_status = CasePatch {
+            status: Some(CaseStatus::Resolved),
+            ..CasePatch::default()
+        };
+        assert!(apply_patch(&mut c, &new_status));
+        let unassign = CasePatch {
+            assigned_to: Some(None),
+            ..CasePatch::default()
+        };
+        c.assigned_to = Some(UserId::new("u"));
+        assert!(apply_patch(&mut c, &unassign));
+        assert_eq!(c.assigned_to, None);
+    }
+}
