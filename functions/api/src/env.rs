@@ -1,10 +1,20 @@
-//! The Lambda's configuration, from the environment the SAM template sets.
+//! The Lambda's configuration, from the environment the SAM template sets (the same names as the
+//! mapper's).
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `ZSYNC_TABLE_NAME` | DynamoDB table |
+//! | `ZSYNC_QUEUE_URL`, `ZSYNC_DLQ_URL` | sync queue and its dead-letter queue |
+//! | `ZSYNC_SECRET_PREFIX` | Secrets Manager name prefix, e.g. `zendesk-sync/prod/` |
+//! | `ZSYNC_PUBLIC_URL` | https base URL Zendesk calls back (webhook registration) |
+//! | `ZSYNC_ALLOW_INSECURE_ZENDESK_URLS` | `true` only for test stacks against a simulator |
 
-pub const TABLE: &str = "ZSYNC_TABLE";
+pub const TABLE: &str = "ZSYNC_TABLE_NAME";
 pub const QUEUE_URL: &str = "ZSYNC_QUEUE_URL";
 pub const DLQ_URL: &str = "ZSYNC_DLQ_URL";
 pub const SECRET_PREFIX: &str = "ZSYNC_SECRET_PREFIX";
 pub const PUBLIC_URL: &str = "ZSYNC_PUBLIC_URL";
+pub const ALLOW_INSECURE: &str = "ZSYNC_ALLOW_INSECURE_ZENDESK_URLS";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -22,6 +32,7 @@ pub struct Config {
     pub secret_prefix: String,
     /// Base URL Zendesk calls back (`{public_url}/webhooks/zendesk/{id}`).
     pub public_url: String,
+    pub allow_insecure_zendesk_urls: bool,
 }
 
 impl Config {
@@ -43,8 +54,9 @@ impl Config {
             table: required(TABLE)?,
             queue_url: required(QUEUE_URL)?,
             dlq_url: required(DLQ_URL)?,
-            secret_prefix: var(SECRET_PREFIX).unwrap_or_default(),
+            secret_prefix: required(SECRET_PREFIX)?,
             public_url,
+            allow_insecure_zendesk_urls: var(ALLOW_INSECURE).is_some_and(|v| v.trim() == "true"),
         })
     }
 }
@@ -74,6 +86,7 @@ mod tests {
         let config = Config::from_env(vars(&full)).unwrap();
         assert_eq!(config.public_url, "https://api.example.com");
         assert_eq!(config.secret_prefix, "zendesk-sync/prod/");
+        assert!(!config.allow_insecure_zendesk_urls);
         assert!(matches!(
             Config::from_env(vars(&full[1..])),
             Err(ConfigError::Missing(TABLE))

@@ -60,7 +60,7 @@ async fn context(config: &Config) -> Result<SyncContext, ConfigError> {
         clock: Arc::new(SystemClock),
         settings: ServiceSettings {
             public_url: config.public_url.clone(),
-            allow_insecure_zendesk_urls: false,
+            allow_insecure_zendesk_urls: config.allow_insecure_zendesk_urls,
         },
     })
 }
