@@ -135,15 +135,27 @@ impl SqsQueue {
             request = request.entries(entry);
         }
         match request.send().await {
-            Ok(out) => Ok(out
-                .failed()
-                .iter()
-                .map(|f| {
-                    let index = f.id().trim_start_matches('m').parse().unwrap_or(usize::MAX);
-                    let reason = format!("{}: {}", f.code(), f.message().unwrap_or("no message"));
-                    (index, reason)
-                })
-                .collect()),
+            Ok(out) => {
+                let failed: Vec<(Option<usize>, String)> = out
+                    .failed()
+                    .iter()
+                    .map(|f| {
+                        let index = f.id().strip_prefix('m').and_then(|i| i.parse().ok());
+                        let reason =
+                            format!("{}: {}", f.code(), f.message().unwrap_or("no message"));
+                        (index.filter(|i| range.contains(i)), reason)
+                    })
+                    .collect();
+                // An entry id we did not send: we cannot tell which failed, so report all.
+                if let Some((_, reason)) = failed.iter().find(|(i, _)| i.is_none()) {
+                    let reason = reason.clone();
+                    return Ok(range.map(|i| (i, reason.clone())).collect());
+                }
+                Ok(failed
+                    .into_iter()
+                    .filter_map(|(i, reason)| Some((i?, reason)))
+                    .collect())
+            }
             Err(e) => {
                 let reason = format!("SQS SendMessageBatch: {}", DisplayErrorContext(&e));
                 Ok(range.map(|i| (i, reason.clone())).collect())
