@@ -7,9 +7,17 @@ use std::sync::Mutex;
 
 pub const CAPACITY: usize = 10_000;
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct InFlight {
     inner: Mutex<(HashMap<String, String>, VecDeque<String>)>,
+}
+
+/// Shows how many bodies are held, not the bodies (customer data, possibly large).
+impl std::fmt::Debug for InFlight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let held = self.inner.lock().map(|g| g.0.len()).unwrap_or(0);
+        f.debug_struct("InFlight").field("held", &held).finish()
+    }
 }
 
 impl InFlight {
@@ -61,5 +69,9 @@ mod tests {
         }
         assert_eq!(in_flight.body("r0"), None, "oldest forgotten");
         assert!(in_flight.body(&format!("r{}", CAPACITY + 4)).is_some());
+        assert_eq!(
+            format!("{in_flight:?}"),
+            format!("InFlight {{ held: {CAPACITY} }}")
+        );
     }
 }
