@@ -562,3 +562,96 @@ async fn messages_of_unknown_or_inactive_integrations_do_nothing() {
             .is_none()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_applies_of_a_new_ticket_make_one_case_and_one_contact() {
+    let w = world(false, SyncPriority::Remote).await;
+    let bob = w
+        .sim
+        .add_user("Bob", Some("bob@customer.example.com"), UserRole::EndUser);
+    let carol = w.sim.add_user(
+        "Carol",
+        Some("carol@customer.example.com"),
+        UserRole::EndUser,
+    );
+    let id = w.sim.add_ticket(NewTicket {
+        collaborator_ids: vec![carol],
+        ..ticket("Raced", bob)
+    });
+    let state = w.state_of(id).await;
+    let runs = (0..6).map(|_| {
+        let (ctx, integration, state) = (w.ctx.clone(), w.integration.clone(), state.clone());
+        tokio::spawn(async move {
+            apply_ticket_snapshot(&ctx, &integration, None, state, true)
+                .await
+                .unwrap()
+                .unwrap()
+                .outcome
+        })
+    });
+    let mut outcomes = Vec::new();
+    for run in runs.collect::<Vec<_>>() {
+        outcomes.push(run.await.unwrap());
+    }
+    let created = outcomes
+        .iter()
+        .filter(|o| **o == ApplyOutcome::Created)
+        .count();
+    assert_eq!(created, 1, "{outcomes:?}");
+    let contacts = w.store().list_contacts(None, 100).await.unwrap().items;
+    assert_eq!(contacts.len(), 2, "one contact per e-mail: {contacts:?}");
+    let cases = w
+        .store()
+        .list_cases(&Default::default(), None, 100)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(cases.len(), 1);
+    assert_eq!(w.comments(id).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_parts_of_a_split_snapshot_apply_in_any_order() {
+    let w = world(false, SyncPriority::Remote).await;
+    let ann = w
+        .sim
+        .add_user("Ann Agent", Some("ann@acme.example.com"), UserRole::Agent);
+    let bob = w
+        .sim
+        .add_user("Bob", Some("bob@customer.example.com"), UserRole::EndUser);
+    let id = w.sim.add_ticket(ticket("Long thread", bob));
+    for i in 0..12 {
+        let author = if i % 2 == 0 { ann } else { bob };
+        w.sim
+            .add_comment(id, author, &format!("reply {i}: {}", "x".repeat(600)), true)
+            .unwrap();
+    }
+    let state = w.state_of(id).await;
+    let whole = zsync_core::SyncMessage::TicketSnapshot {
+        integration_id: w.integration.clone(),
+        job_id: Some(w.start_job().await),
+        ticket: Box::new(state.ticket),
+        users: state.users,
+        comments: state.comments,
+        part: None,
+    };
+    let mut parts = whole.split_to_fit(4_000).unwrap();
+    assert!(parts.len() >= 3, "{} parts", parts.len());
+    parts.reverse();
+    let bodies: Vec<String> = parts.iter().map(|p| p.encode()).collect();
+    let batch = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| zsync_core::sync::ReceivedMessage {
+            id: format!("part-{i}"),
+            body,
+            receive_count: 1,
+        })
+        .collect();
+    let failed = zsync_core::sync::process_batch(&w.ctx, batch, 5).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    let comments = w.comments(id).await;
+    assert_eq!(comments.len(), 13, "description + 12 replies, each once");
+    let counters = w.counters(&zsync_mapping::JobId::new("job-1")).await;
+    assert_eq!((counters.tickets_seen, counters.failed), (1, 0));
+}

@@ -3,16 +3,15 @@
 //! states are ignored, and every write is conditional on the version read — on a lost race the
 //! whole step is redone from fresh reads (bounded).
 
-use zsync_mapping::case_mapping::{TicketDisposition, disposition, new_case};
+use zsync_mapping::case_mapping::{TicketDisposition, disposition};
 use zsync_mapping::merge::{
     CaseSide, MergeResult, MergeRules, SyncedField, TicketSide, ZendeskChanges, merge_fields,
 };
 use zsync_mapping::people::{TicketPeople, resolve_ticket_people};
-use zsync_mapping::record_mapping::{apply_ticket_to_record, new_ticket_record};
+use zsync_mapping::record_mapping::apply_ticket_to_record;
 use zsync_mapping::zendesk::{Comment, Ticket};
 use zsync_mapping::{CaseId, Shadow, TicketRecord};
 
-use crate::ids::case_id_for_ticket;
 use crate::ports::{StoreError, Versioned, ZendeskError};
 use crate::sync::SyncError;
 use crate::sync::comments::{CommentMode, apply_comments};
@@ -21,6 +20,9 @@ use crate::sync::push::{note_pushed, ticket_changes, without_pushed};
 use crate::sync::session::Session;
 
 /// Store races and Zendesk 409s one message may meet before it is handed back to the queue.
+mod create;
+mod write;
+
 const MAX_ATTEMPTS: u32 = 6;
 const MAX_ZENDESK_CONFLICTS: u32 = 3;
 
@@ -99,6 +101,17 @@ pub(crate) async fn apply_state(
         attempts: MAX_ATTEMPTS,
         what: format!("ticket {}", ticket.id),
     })
+}
+
+/// A CRM assignee with no Zendesk counterpart (no agent with that e-mail, no default user)
+/// cannot be pushed (the port cannot unassign either). Keep it a pending CRM change instead of
+/// recording an agreement Zendesk never saw — else the next Zendesk state would undo it.
+fn hold_unpushable_assignee(merge: &mut MergeResult, shadow: &Shadow) {
+    if merge.zendesk_changes.assignee_id == Some(None) {
+        merge.zendesk_changes.assignee_id = None;
+        merge.new_shadow.crm.assigned_to = shadow.crm.assigned_to.clone();
+        merge.new_shadow.zendesk.assignee_id = shadow.zendesk.assignee_id;
+    }
 }
 
 fn conflict_or_else<T>(result: Result<T, StoreError>) -> Result<Option<T>, SyncError> {
@@ -180,84 +193,6 @@ impl Apply<'_, '_> {
         }
     }
 
-    async fn create(&mut self, ticket: &Ticket, people: &TicketPeople) -> Result<Step, SyncError> {
-        let ctx = self.session.ctx;
-        let integration_id = self.session.id().clone();
-        if let Some(step) = self.link_published(ticket, people).await? {
-            return Ok(step);
-        }
-        let case_id = case_id_for_ticket(&integration_id, ticket.id);
-        let mut case = new_case(
-            ticket,
-            case_id.clone(),
-            integration_id.clone(),
-            people,
-            ctx.clock.now(),
-        );
-        let mut record = new_ticket_record(ticket, integration_id, case_id.clone(), people);
-        let rules = MergeRules::for_ticket(&self.session.integration, None);
-        // First sync: Zendesk wins; the merge only records the agreed values.
-        let merge = merge_fields(
-            &Shadow::default(),
-            &CaseSide::new(&case, ticket.assignee_id),
-            &TicketSide::new(ticket, people),
-            rules,
-        );
-        merge.case_changes.apply_to(&mut case);
-        record.shadow = merge.new_shadow;
-        if conflict_or_else(ctx.store.create_linked_case(&case, &record).await)?.is_none() {
-            // Created concurrently (or a replay): read it and apply as an update.
-            return Ok(Step::Redo(None));
-        }
-        let written = self
-            .comments_on(&case_id, CommentMode::UpdateExisting)
-            .await?;
-        Ok(self.report(ApplyOutcome::Created, Some(case_id), written))
-    }
-
-    /// A ticket we published ourselves, seen before the publish stored its ticket record:
-    /// `external_id` names the case. Link it instead of making a second case.
-    async fn link_published(
-        &mut self,
-        ticket: &Ticket,
-        people: &TicketPeople,
-    ) -> Result<Option<Step>, SyncError> {
-        let store = self.session.ctx.store.clone();
-        let Some(external) = ticket.external_id.as_deref().filter(|e| !e.is_empty()) else {
-            return Ok(None);
-        };
-        let case_id = CaseId::new(external);
-        let Some(case) = store.get_case(&case_id).await? else {
-            return Ok(None);
-        };
-        if case
-            .value
-            .integration_id
-            .as_ref()
-            .is_some_and(|i| i != self.session.id())
-            || store.get_ticket_record_for_case(&case_id).await?.is_some()
-        {
-            return Ok(None);
-        }
-        let mut record =
-            new_ticket_record(ticket, self.session.id().clone(), case_id.clone(), people);
-        record.shadow = Shadow::agreed(
-            &CaseSide::new(&case.value, ticket.assignee_id),
-            &TicketSide::new(ticket, people),
-        );
-        if conflict_or_else(store.create_ticket_record(&record).await)?.is_none() {
-            return Ok(Some(Step::Redo(None)));
-        }
-        let written = self
-            .comments_on(&case_id, CommentMode::UpdateExisting)
-            .await?;
-        Ok(Some(self.report(
-            ApplyOutcome::Updated,
-            Some(case_id),
-            written,
-        )))
-    }
-
     async fn update(
         &mut self,
         ticket: &Ticket,
@@ -289,6 +224,7 @@ impl Apply<'_, '_> {
         let case_side = CaseSide::new(&case.value, assignee_in_zendesk);
         let ticket_side = TicketSide::new(ticket, people);
         let mut merge = merge_fields(shadow, &case_side, &ticket_side, rules);
+        hold_unpushable_assignee(&mut merge, shadow);
         let mut closed = record.value.closed_in_zendesk;
         let mut after_push: Option<Ticket> = None;
         let to_push = without_pushed(merge.zendesk_changes.clone(), &self.pushed);
@@ -323,6 +259,7 @@ impl Apply<'_, '_> {
                     closed = true;
                     rules.push_to_zendesk = false;
                     merge = merge_fields(shadow, &case_side, &ticket_side, rules);
+                    hold_unpushable_assignee(&mut merge, shadow);
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -334,72 +271,5 @@ impl Apply<'_, '_> {
         }
         self.write(ticket, people, record, case, merge, closed, after_push)
             .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn write(
-        &mut self,
-        ticket: &Ticket,
-        people: &TicketPeople,
-        record: Versioned<TicketRecord>,
-        case: Versioned<zsync_mapping::Case>,
-        merge: MergeResult,
-        closed: bool,
-        after_push: Option<Ticket>,
-    ) -> Result<Step, SyncError> {
-        let store = self.session.ctx.store.clone();
-        let mut new_case = case.value.clone();
-        merge.case_changes.apply_to(&mut new_case);
-        if record.value.requester != people.requester {
-            // Zendesk changed the requester: the case's contact follows it.
-            new_case.contact_id = people.contact_id();
-        }
-        // The record shows Zendesk as it is now: after our push if there was one, so its echo
-        // finds nothing new.
-        let mut new_record = record.value.clone();
-        match &after_push {
-            Some(updated) => {
-                let people_after = self.people(updated, &[]).await?;
-                apply_ticket_to_record(&mut new_record, updated, &people_after);
-            }
-            None => apply_ticket_to_record(&mut new_record, ticket, people),
-        }
-        new_record.shadow = merge.new_shadow;
-        new_record.closed_in_zendesk = closed;
-
-        if new_case != case.value {
-            new_case.updated_at = self.session.ctx.clock.now();
-            if conflict_or_else(store.update_case(&new_case, case.version).await)?.is_none() {
-                return Ok(Step::Redo(after_push.map(Box::new)));
-            }
-            self.wrote_case = true;
-        }
-        let mut unchanged_record = new_record.clone();
-        unchanged_record.last_applied_at = record.value.last_applied_at;
-        let record_changed = unchanged_record != record.value;
-        if new_record != record.value
-            && conflict_or_else(
-                store
-                    .update_ticket_record(&new_record, record.version)
-                    .await,
-            )?
-            .is_none()
-        {
-            return Ok(Step::Redo(after_push.map(Box::new)));
-        }
-        let written = self
-            .comments_on(&record.value.case_id, CommentMode::UpdateExisting)
-            .await?;
-        let changed = self.wrote_case
-            || record_changed
-            || written > 0
-            || !self.pushed_fields.is_empty()
-            || self.closed_now;
-        let outcome = if changed {
-            ApplyOutcome::Updated
-        } else {
-            ApplyOutcome::Unchanged
-        };
-        Ok(self.report(outcome, Some(record.value.case_id), written))
     }
 }
