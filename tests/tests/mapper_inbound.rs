@@ -655,3 +655,76 @@ async fn the_parts_of_a_split_snapshot_apply_in_any_order() {
     let counters = w.counters(&zsync_mapping::JobId::new("job-1")).await;
     assert_eq!((counters.tickets_seen, counters.failed), (1, 0));
 }
+
+#[tokio::test]
+async fn comment_edits_and_redactions_in_zendesk_update_the_case_comment() {
+    let w = world(false, SyncPriority::Remote).await;
+    let bob = w
+        .sim
+        .add_user("Bob", Some("bob@customer.example.com"), UserRole::EndUser);
+    let id = w.sim.add_ticket(ticket("Redact me", bob));
+    let secret = w
+        .sim
+        .add_comment(id, bob, "my card is 4111 1111", true)
+        .unwrap();
+    apply_ticket_changed(&w.ctx, &w.integration, id)
+        .await
+        .unwrap();
+    w.sim.edit_comment(id, secret, "my card is ▇▇▇▇").unwrap();
+    let report = apply_ticket_changed(&w.ctx, &w.integration, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.comments_written, 1);
+    let comments = w.comments(id).await;
+    assert_eq!(comments.len(), 2);
+    let redacted = comments
+        .iter()
+        .find(|c| c.zendesk_comment_id == Some(secret))
+        .unwrap();
+    assert_eq!(redacted.body, "my card is ▇▇▇▇");
+}
+
+#[tokio::test]
+async fn a_ticket_published_from_a_case_links_to_that_case_instead_of_making_another() {
+    let w = world(true, SyncPriority::Local).await;
+    let bob = w
+        .sim
+        .add_user("Bob", Some("bob@customer.example.com"), UserRole::EndUser);
+    let now = chrono::Utc::now();
+    let case = zsync_mapping::Case {
+        id: zsync_mapping::CaseId::new("case-from-crm"),
+        subject: "Made in the CRM".into(),
+        description: "Details".into(),
+        status: CaseStatus::Open,
+        priority: CasePriority::Low,
+        assigned_to: None,
+        contact_id: None,
+        integration_id: Some(w.integration.clone()),
+        created_at: now,
+        updated_at: now,
+    };
+    w.store().create_case(&case).await.unwrap();
+    // The publish created the ticket but has not stored its record yet when the export sees it.
+    let id = w.sim.add_ticket(NewTicket {
+        subject: "Made in the CRM".into(),
+        description: "Details".into(),
+        requester_id: bob,
+        priority: Some(TicketPriority::Low),
+        external_id: Some("case-from-crm".into()),
+        ..NewTicket::default()
+    });
+    let state = w.state_of(id).await;
+    apply_ticket_snapshot(&w.ctx, &w.integration, None, state, true)
+        .await
+        .unwrap();
+    assert_eq!(w.record(id).await.case_id, case.id);
+    assert!(
+        w.store()
+            .get_case(&case_id_for_ticket(&w.integration, id))
+            .await
+            .unwrap()
+            .is_none(),
+        "no second case"
+    );
+}

@@ -37,3 +37,34 @@ fn received(record: aws_lambda_events::event::sqs::SqsMessage) -> ReceivedMessag
         receive_count,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqs_records_become_received_messages_with_their_receive_count() {
+        let event: SqsEvent = serde_json::from_value(serde_json::json!({"Records": [
+            {"messageId": "m-1", "body": "{\"v\":1}",
+             "attributes": {"ApproximateReceiveCount": "3"}},
+            {"messageId": "m-2", "body": "x", "attributes": {}}
+        ]}))
+        .unwrap();
+        let messages: Vec<ReceivedMessage> = event.records.into_iter().map(received).collect();
+        assert_eq!(
+            messages,
+            vec![
+                ReceivedMessage {
+                    id: "m-1".into(),
+                    body: "{\"v\":1}".into(),
+                    receive_count: 3
+                },
+                ReceivedMessage {
+                    id: "m-2".into(),
+                    body: "x".into(),
+                    receive_count: 1
+                },
+            ]
+        );
+    }
+}
