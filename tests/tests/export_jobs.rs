@@ -1,0 +1,244 @@
+//! "Schedule Sync": manual and full jobs, their state and counters as the export works on them.
+
+mod export_common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use chrono::Duration;
+use export_common::{API_TOKEN, Harness, as_sets, deadline, sent_comments, snapshot_counts};
+use secrecy::SecretString;
+use zsync_core::export::{
+    RunEnd, ScheduleError, run_exports, run_integration_export, schedule_sync,
+};
+use zsync_core::message::SyncMessage;
+use zsync_core::ports::secrets::api_token_name;
+use zsync_core::ports::{Delivery, QueueError, QueueResult, SyncQueue};
+use zsync_mapping::zendesk::{TicketPriority, TicketStatus};
+use zsync_mapping::{IntegrationId, JobKind, JobState, LogOutcome, SyncJob};
+use zsync_zendesk_sim::TicketChange;
+
+/// Sends `healthy` batches, then refuses everything.
+struct BreaksAfter {
+    inner: Arc<dyn SyncQueue>,
+    healthy: usize,
+    sends: AtomicUsize,
+}
+
+#[async_trait]
+impl SyncQueue for BreaksAfter {
+    async fn send(&self, messages: &[SyncMessage]) -> QueueResult<()> {
+        if self.sends.fetch_add(1, Ordering::SeqCst) < self.healthy {
+            return self.inner.send(messages).await;
+        }
+        Err(QueueError::Unavailable("queue down".into()))
+    }
+    async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Delivery>> {
+        self.inner.receive(max, visibility).await
+    }
+    async fn ack(&self, receipt: &str) -> QueueResult<()> {
+        self.inner.ack(receipt).await
+    }
+    async fn retry_later(&self, receipt: &str, delay: Duration) -> QueueResult<()> {
+        self.inner.retry_later(receipt, delay).await
+    }
+    async fn dead_letter(&self, receipt: &str, reason: &str) -> QueueResult<()> {
+        self.inner.dead_letter(receipt, reason).await
+    }
+    async fn depth(&self) -> QueueResult<usize> {
+        self.inner.depth().await
+    }
+}
+
+fn breaks_after(h: &Harness, healthy: usize) -> zsync_core::context::SyncContext {
+    h.ctx_with_queue(Arc::new(BreaksAfter {
+        inner: h.queue.clone(),
+        healthy,
+        sends: AtomicUsize::new(0),
+    }))
+}
+
+async fn job(h: &Harness, job: &SyncJob) -> SyncJob {
+    h.ctx
+        .store
+        .get_job(&h.integration, &job.id)
+        .await
+        .expect("read")
+        .expect("job")
+        .value
+}
+
+#[tokio::test]
+async fn a_manual_sync_is_queued_runs_with_moving_counters_and_succeeds() {
+    let h = Harness::start(10).await;
+    h.seed(45, 2);
+    let manual = schedule_sync(&h.ctx, &h.integration, false)
+        .await
+        .expect("schedule");
+    assert_eq!(
+        (manual.kind, manual.state),
+        (JobKind::Manual, JobState::Queued)
+    );
+    assert_eq!(job(&h, &manual).await.state, JobState::Queued);
+
+    // Two pages get through, then the queue fails: the job runs on with what was done.
+    let cut = run_integration_export(&breaks_after(&h, 2), &h.integration, deadline()).await;
+    assert!(matches!(cut.end, RunEnd::Paused(_)), "{cut:?}");
+    let midway = job(&h, &manual).await;
+    assert_eq!(midway.state, JobState::Running);
+    assert_eq!(midway.counters.tickets_seen, 20);
+
+    let runs = run_exports(&h.ctx, deadline()).await.expect("run");
+    assert_eq!(runs[0].end, RunEnd::Complete);
+    assert_eq!(
+        runs[0].job_id.as_ref(),
+        Some(&manual.id),
+        "the manual job, not a new one"
+    );
+    let done = job(&h, &manual).await;
+    assert_eq!(done.state, JobState::Succeeded);
+    assert_eq!(done.counters.tickets_seen, 45);
+    assert!(done.finished_at.is_some() && done.error.is_none());
+    let messages = h.drain().await;
+    assert!(messages.iter().all(|m| match m {
+        SyncMessage::TicketSnapshot { job_id, .. } | SyncMessage::TicketComments { job_id, .. } =>
+            job_id.as_ref() == Some(&manual.id),
+        _ => false,
+    }));
+    assert_eq!(
+        h.ctx
+            .store
+            .list_jobs(&h.integration, 10)
+            .await
+            .expect("jobs")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_full_sync_exports_everything_again_and_supersedes_an_unfinished_job() {
+    let h = Harness::start(10).await;
+    h.seed(30, 2);
+    assert_eq!(
+        run_exports(&h.ctx, deadline()).await.expect("first")[0].end,
+        RunEnd::Complete
+    );
+    h.drain().await;
+
+    // An incremental manual job left unfinished (its page of changes could not be sent)...
+    let changed = h
+        .sim
+        .tickets()
+        .iter()
+        .find(|t| !matches!(t.status, Some(TicketStatus::Closed | TicketStatus::Deleted)))
+        .expect("an open ticket")
+        .id;
+    let change = TicketChange {
+        priority: Some(TicketPriority::High),
+        ..Default::default()
+    };
+    h.sim.agent_update_ticket(changed, change).expect("change");
+    let manual = schedule_sync(&h.ctx, &h.integration, false)
+        .await
+        .expect("manual");
+    let cut = run_integration_export(&breaks_after(&h, 0), &h.integration, deadline()).await;
+    assert!(matches!(cut.end, RunEnd::Paused(_)));
+    assert_eq!(job(&h, &manual).await.state, JobState::Running);
+
+    // ...is superseded by a full sync, which restarts from the beginning.
+    let full = schedule_sync(&h.ctx, &h.integration, true)
+        .await
+        .expect("full");
+    assert_eq!(full.kind, JobKind::Full);
+    let superseded = job(&h, &manual).await;
+    assert_eq!(superseded.state, JobState::Failed);
+    assert!(
+        superseded
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("superseded"),
+        "{superseded:?}"
+    );
+
+    let run = run_integration_export(&h.ctx, &h.integration, deadline()).await;
+    assert_eq!(run.end, RunEnd::Complete);
+    let messages = h.drain().await;
+    assert_eq!(snapshot_counts(&messages).len(), 30, "every ticket again");
+    assert_eq!(
+        as_sets(&sent_comments(&messages)),
+        h.all_comment_ids(),
+        "every comment again"
+    );
+    let full = job(&h, &full).await;
+    assert_eq!(
+        (full.state, full.counters.tickets_seen),
+        (JobState::Succeeded, 30)
+    );
+}
+
+#[tokio::test]
+async fn a_permanent_error_fails_the_job_with_a_reason_and_no_secret() {
+    let h = Harness::start(10).await;
+    h.seed(5, 1);
+    let manual = schedule_sync(&h.ctx, &h.integration, false)
+        .await
+        .expect("schedule");
+    let wrong = "definitely-not-the-token";
+    h.ctx
+        .secrets
+        .put(
+            &api_token_name(h.integration.as_str()),
+            &SecretString::from(wrong),
+        )
+        .await
+        .expect("token");
+    let run = run_integration_export(&h.ctx, &h.integration, deadline()).await;
+    assert!(matches!(run.end, RunEnd::Failed(_)), "{run:?}");
+    let failed = job(&h, &manual).await;
+    assert_eq!(failed.state, JobState::Failed);
+    let error = failed.error.expect("a reason");
+    assert!(error.contains("credentials"), "{error}");
+    assert!(!error.contains(wrong) && !error.contains(API_TOKEN));
+    let log = h.ctx.store.list_log(&h.integration, 10).await.expect("log");
+    assert!(
+        log.iter()
+            .any(|e| e.outcome == LogOutcome::Failed && e.message.contains("export failed"))
+    );
+    assert_eq!(h.drain().await, Vec::new());
+}
+
+#[tokio::test]
+async fn scheduling_needs_a_known_active_integration() {
+    let h = Harness::start(10).await;
+    let unknown = IntegrationId::new("nope");
+    assert!(matches!(
+        schedule_sync(&h.ctx, &unknown, false).await,
+        Err(ScheduleError::UnknownIntegration(id)) if id == unknown
+    ));
+    let stored = h
+        .ctx
+        .store
+        .get_integration(&h.integration)
+        .await
+        .expect("read")
+        .expect("integration");
+    let mut inactive = stored.value;
+    inactive.active = false;
+    h.ctx
+        .store
+        .update_integration(&inactive, stored.version)
+        .await
+        .expect("deactivate");
+    assert!(matches!(
+        schedule_sync(&h.ctx, &h.integration, true).await,
+        Err(ScheduleError::Inactive(_))
+    ));
+    assert_eq!(
+        run_exports(&h.ctx, deadline()).await.expect("run"),
+        Vec::new(),
+        "inactive: not exported"
+    );
+}
