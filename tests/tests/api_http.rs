@@ -236,3 +236,76 @@ async fn malformed_requests_get_json_errors() {
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong_method.json["error"]["code"], "method_not_allowed");
 }
+
+/// The AWS set-up: API Gateway's JWT authorizer verified the token; the Router reads the claims
+/// lambda_http puts into the request context (roles arrive as text there).
+#[tokio::test]
+async fn behind_api_gateway_the_verified_claims_identify_the_caller() {
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+    use lambda_http::request::RequestContext;
+    use tower::ServiceExt;
+
+    let api = Api::start().await;
+    let router = zsync_api::api_router(api.ctx.clone(), zsync_api::Auth::api_gateway());
+    let request = |claims: serde_json::Value, method: Method, body: Option<serde_json::Value>| {
+        let context: ApiGatewayV2httpRequestContext = serde_json::from_value(json!({
+            "routeKey": "ANY /{proxy+}", "accountId": "1", "stage": "$default",
+            "requestId": "r", "apiId": "a", "domainName": "d", "domainPrefix": "d",
+            "time": "t", "timeEpoch": 0,
+            "http": {"method": method.as_str(), "path": "/users", "protocol": "HTTP/1.1",
+                     "sourceIp": "10.0.0.1", "userAgent": "t"},
+            "authorizer": {"jwt": {"claims": claims, "scopes": null}}
+        }))
+        .expect("request context");
+        let mut builder = Request::builder().method(method).uri("/users");
+        if body.is_some() {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+        }
+        let mut request = builder
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(RequestContext::ApiGatewayV2(context));
+        request
+    };
+    let admin_claims = json!({"email": "boss@crm.example.com", "roles": "[admin]"});
+    let created = router
+        .clone()
+        .oneshot(request(
+            admin_claims,
+            Method::POST,
+            Some(json!({"email": "agent@crm.example.com", "name": "Agent"})),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let agent_claims = json!({"email": "agent@crm.example.com", "roles": "[]"});
+    let refused = router
+        .clone()
+        .oneshot(request(
+            agent_claims.clone(),
+            Method::POST,
+            Some(json!({"email": "x@crm.example.com", "name": "X"})),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "the agent is no admin"
+    );
+    let listed = router
+        .clone()
+        .oneshot(request(agent_claims, Method::GET, None))
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), StatusCode::OK);
+    // No request context (a request that did not come through the authorizer): 401.
+    let bare = Request::builder()
+        .uri("/users")
+        .body(Body::empty())
+        .unwrap();
+    let reply = router.oneshot(bare).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+}

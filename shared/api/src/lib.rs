@@ -8,6 +8,7 @@ pub mod body;
 pub mod error;
 pub mod requests;
 mod routes;
+pub mod schema_docs;
 pub mod views;
 pub mod webhook_route;
 

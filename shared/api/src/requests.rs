@@ -8,7 +8,7 @@ use zsync_core::admin::{CasePatch, NewCase, NewCaseComment, NewUser};
 use zsync_mapping::settings::{IntegrationPatch, IntegrationSettings};
 use zsync_mapping::{CasePriority, CaseStatus, ContactId, IntegrationId, Role, UserId};
 
-use crate::views::{CasePriorityDoc, CaseStatusDoc, RoleDoc, SyncPriorityDoc};
+use crate::schema_docs::{CasePriorityDoc, CaseStatusDoc, RoleDoc, SyncPriorityDoc};
 
 /// A present field, possibly `null`: `Some(None)` is an explicit `null` (clears the value).
 fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>

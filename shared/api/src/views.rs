@@ -1,108 +1,19 @@
 //! What the API answers (API.md "Resources"). Domain values are serialised as they are; the
-//! `*Doc` types only describe them in the OpenAPI document.
+//! `schema_docs` types describe them in the OpenAPI document.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use zsync_core::admin::CaseView;
+
+use crate::schema_docs::{
+    CasePriorityDoc, CaseStatusDoc, JobKindDoc, JobStateDoc, LogOutcomeDoc, PersonRefDoc, RoleDoc,
+    SyncPriorityDoc,
+};
 use zsync_mapping::{
     CaseComment, CasePriority, CaseStatus, Contact, CrmUser, Integration, JobCounters, JobKind,
     JobState, LogOutcome, PersonRef, Role, SyncJob, SyncLogEntry, SyncPriority, TicketRecord,
 };
-
-#[derive(ToSchema)]
-#[schema(as = CaseStatus)]
-#[allow(dead_code)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseStatusDoc {
-    Open,
-    InProgress,
-    Resolved,
-    Closed,
-}
-
-#[derive(ToSchema)]
-#[schema(as = CasePriority)]
-#[allow(dead_code)]
-#[serde(rename_all = "snake_case")]
-pub enum CasePriorityDoc {
-    Low,
-    Normal,
-    High,
-}
-
-#[derive(ToSchema)]
-#[schema(as = SyncPriority)]
-#[allow(dead_code)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncPriorityDoc {
-    Remote,
-    Local,
-}
-
-#[derive(ToSchema)]
-#[schema(as = Role)]
-#[allow(dead_code)]
-#[serde(rename_all = "snake_case")]
-pub enum RoleDoc {
-    Admin,
-}
-
-#[derive(ToSchema)]
-#[schema(as = JobKind)]
-#[allow(dead_code)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKindDoc {
-    Scheduled,
-    Manual,
-    Full,
-}
-
-#[derive(ToSchema)]
-#[schema(as = JobState)]
-#[allow(dead_code)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStateDoc {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-}
-
-#[derive(ToSchema)]
-#[schema(as = LogOutcome)]
-#[allow(dead_code)]
-#[serde(rename_all = "snake_case")]
-pub enum LogOutcomeDoc {
-    Created,
-    Updated,
-    Unchanged,
-    Pushed,
-    Stale,
-    Echo,
-    Deleted,
-    ClosedInZendesk,
-    Conflict,
-    Failed,
-}
-
-#[derive(ToSchema)]
-#[schema(as = PersonKind)]
-#[allow(dead_code)]
-#[serde(rename_all = "snake_case")]
-pub enum PersonKindDoc {
-    User,
-    Contact,
-}
-
-/// A CRM user or contact.
-#[derive(ToSchema)]
-#[schema(as = PersonRef)]
-#[allow(dead_code)]
-pub struct PersonRefDoc {
-    kind: PersonKindDoc,
-    id: String,
-}
 
 /// An integration; the API token is never returned, only whether it is set.
 #[derive(Debug, Serialize, ToSchema)]

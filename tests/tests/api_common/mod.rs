@@ -18,6 +18,7 @@ use zsync_core::message::SyncMessage;
 use zsync_core::ports::SyncQueue;
 use zsync_embedded::{EmbeddedQueue, EmbeddedStore, FileSecretStore};
 use zsync_mapping::zendesk::UserRole;
+use zsync_mapping::{Contact, ContactId};
 use zsync_zendesk::{ClientConfig, RequestBudget, RetryPolicy, ZendeskClientFactory};
 use zsync_zendesk_sim::{SimConfig, Simulator};
 
@@ -251,4 +252,27 @@ impl Api {
             );
         }
     }
+}
+
+/// A contact as the sync would have made it; returns its id.
+pub async fn contact(api: &Api, email: &str, first: &str, last: &str) -> String {
+    let outcome = api
+        .ctx
+        .store
+        .get_or_create_contact(&Contact {
+            id: ContactId::new(format!("contact-{email}")),
+            email: Some(email.to_owned()),
+            first_name: first.to_owned(),
+            last_name: last.to_owned(),
+            ..Contact::default()
+        })
+        .await
+        .expect("contact");
+    outcome.contact.id.0
+}
+
+pub async fn new_case(api: &Api, token: &str, body: Value) -> Value {
+    let reply = api.post("/cases", token, body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    reply.json
 }

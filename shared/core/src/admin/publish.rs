@@ -30,6 +30,7 @@ pub async fn publish_case(
     case_id: &CaseId,
     integration_id: &IntegrationId,
 ) -> AdminResult<CaseView> {
+    let case = load_case(ctx, case_id).await?.value;
     let integration = load_integration(ctx, integration_id).await?.value;
     if !integration.two_way_sync {
         return Err(AdminError::conflict(
@@ -45,7 +46,7 @@ pub async fn publish_case(
             format!("integration {integration_id} is not active; activate it first"),
         ));
     }
-    refuse_if_linked(ctx, &load_case(ctx, case_id).await?.value).await?;
+    refuse_if_linked(ctx, &case).await?;
     let lease = Lease::take(
         ctx,
         publish_lease(case_id),
