@@ -158,7 +158,6 @@ impl Apply<'_, '_> {
     }
 
     async fn step(&mut self, ticket: &Ticket) -> Result<Step, SyncError> {
-        let people = self.people(ticket, self.comments).await?;
         let store = self.session.ctx.store.clone();
         let record = store
             .get_ticket_record(self.session.id(), ticket.id)
@@ -167,10 +166,15 @@ impl Apply<'_, '_> {
             disposition(ticket, record.as_ref().map(|r| &r.value)),
             record,
         ) {
-            (TicketDisposition::Update, Some(record)) => self.update(ticket, &people, record).await,
+            (TicketDisposition::Update, Some(record)) => {
+                let people = self.people(ticket, self.comments).await?;
+                self.update(ticket, &people, record).await
+            }
             (TicketDisposition::MarkDeleted, Some(record)) => {
+                // A deleted state's people are scrubbed and not applied: nobody is resolved
+                // (or created as a contact) for it.
                 let mut marked = record.value.clone();
-                apply_ticket_to_record(&mut marked, ticket, &people);
+                apply_ticket_to_record(&mut marked, ticket, &TicketPeople::default());
                 if marked != record.value
                     && conflict_or_else(store.update_ticket_record(&marked, record.version).await)?
                         .is_none()
@@ -189,7 +193,10 @@ impl Apply<'_, '_> {
                 Ok(self.report(ApplyOutcome::IgnoredDeleted, None, 0))
             }
             // `disposition` only creates without a record; a record means update.
-            (TicketDisposition::Create, _) | (_, None) => self.create(ticket, &people).await,
+            (TicketDisposition::Create, _) | (_, None) => {
+                let people = self.people(ticket, self.comments).await?;
+                self.create(ticket, &people).await
+            }
         }
     }
 

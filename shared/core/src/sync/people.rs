@@ -14,8 +14,8 @@ use crate::sync::SyncError;
 use crate::sync::session::Session;
 
 /// Rounds of "load, then resolve again": fetching users can reveal contacts to create, and
-/// nothing else, so two rounds settle; one more for safety.
-const RESOLVE_ROUNDS: usize = 3;
+/// nothing else, so three rounds settle; one more for safety.
+const RESOLVE_ROUNDS: usize = 4;
 
 /// The people known so far while applying one message.
 #[derive(Default)]
