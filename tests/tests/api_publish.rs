@@ -116,6 +116,12 @@ async fn publishing_is_refused_with_two_way_off_or_bad_input() {
         .post(&path, &owner_token, json!({"integration_id": "nope"}))
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let inactive = api.integration(&owner_token, &owner, true, false).await;
+    let refused = api
+        .post(&path, &owner_token, json!({"integration_id": inactive}))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.json["error"]["code"], "integration_inactive");
     let no_case = api
         .post(
             "/cases/nope/publish",

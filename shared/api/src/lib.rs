@@ -130,3 +130,40 @@ async fn method_not_allowed() -> ApiError {
         "this route does not accept that method",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_document_describes_the_resources_of_api_md() {
+        let doc = serde_json::to_value(super::openapi()).unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for name in [
+            "Integration",
+            "User",
+            "Contact",
+            "Case",
+            "Ticket",
+            "Comment",
+            "SyncJob",
+        ] {
+            assert!(
+                schemas.contains_key(name),
+                "{name} missing: {:?}",
+                schemas.keys()
+            );
+        }
+        let integration = &schemas["Integration"]["properties"];
+        assert!(integration.get("api_token_set").is_some());
+        assert!(
+            integration.get("api_token").is_none(),
+            "the token is never returned"
+        );
+        let create = &schemas["CreateIntegrationRequest"];
+        assert_eq!(
+            create["additionalProperties"], false,
+            "unknown fields refused"
+        );
+        assert_eq!(create["properties"]["api_token"]["writeOnly"], true);
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+}
