@@ -18,6 +18,9 @@ pub(crate) struct RateState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RateVerdict {
     pub allowed: bool,
+    /// Limits are on; with them off no rate-limit headers are sent, so clients do not pace
+    /// themselves against a budget nobody enforces (benchmarks, the demo).
+    pub enforced: bool,
     pub limit: u32,
     pub remaining: u32,
     /// Seconds until the window resets (at least 1 while a request is refused).
@@ -63,6 +66,7 @@ impl RateState {
         }
         RateVerdict {
             allowed,
+            enforced: enforce,
             limit: limit.requests_per_minute,
             remaining: limit.requests_per_minute.saturating_sub(self.used),
             reset_secs: reset_secs.max(1),

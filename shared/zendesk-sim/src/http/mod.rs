@@ -180,7 +180,11 @@ async fn guard(State(app): State<App>, req: Request, next: Next) -> Response {
             None => next.run(req).await,
         }
     };
-    rate_headers(response.headers_mut(), &verdict);
+    if verdict.enforced {
+        rate_headers(response.headers_mut(), &verdict);
+    } else {
+        insert_header(response.headers_mut(), "x-zendesk-api-version", "v2");
+    }
     response
 }
 

@@ -9,8 +9,8 @@ async fn export_budget_answers_429_with_retry_after_and_rate_headers() {
     let h = Harness::start().await;
     let plain = h.get("/api/v2/users/me.json").await;
     assert!(
-        plain.headers().contains_key("x-rate-limit-remaining"),
-        "headers even with limits off"
+        !plain.headers().contains_key("x-rate-limit-remaining"),
+        "no budget headers while limits are off: clients must not pace against them"
     );
 
     h.sim.set_rate_limit(Some(RateLimit {
