@@ -174,3 +174,39 @@ async fn the_worker_drains_the_queue_and_dead_letters_with_the_reason() {
         "{log:?}"
     );
 }
+
+#[tokio::test]
+async fn a_rate_limited_webhook_update_is_redelivered_not_dropped() {
+    let w = world(false, SyncPriority::Remote).await;
+    let (ticket, _) = snapshot_message(&w, "Busy account").await;
+    w.sim.set_rate_limit(Some(zsync_zendesk_sim::RateLimit {
+        requests_per_minute: 2,
+        export_requests_per_minute: 2,
+        window: Duration::from_secs(4),
+    }));
+    // Someone else used up this window's budget.
+    w.api.current_user().await.unwrap();
+    w.api.current_user().await.unwrap();
+    let changed = SyncMessage::TicketChanged {
+        integration_id: w.integration.clone(),
+        ticket_id: ticket,
+        event_id: None,
+    };
+    let failed = process_batch(
+        &w.ctx,
+        vec![received("busy", changed.encode(), 1)],
+        MAX_RECEIVES,
+    )
+    .await;
+    assert_eq!(failed, vec!["busy"]);
+    // Once the window has passed (the client honours Retry-After), the redelivery applies it.
+    tokio::time::sleep(Duration::from_millis(4_500)).await;
+    let failed = process_batch(
+        &w.ctx,
+        vec![received("busy", changed.encode(), 2)],
+        MAX_RECEIVES,
+    )
+    .await;
+    assert!(failed.is_empty());
+    assert_eq!(w.case(ticket).await.subject, "Busy account");
+}
