@@ -155,7 +155,7 @@ async fn first_export_enqueues_every_ticket_and_comment_once_then_only_changes()
 #[tokio::test]
 async fn requests_per_thousand_tickets_of_a_first_export() {
     // Zendesk's real page size (1,000) and export budget (10 requests per window; the window
-    // shortened to a second) over a 3,000-ticket account with 3 comments each.
+    // shortened to a second) over a 2,000-ticket account with 3 comments each.
     let limits = RateLimit {
         window: Duration::from_secs(1),
         ..RateLimit::default()
@@ -165,15 +165,15 @@ async fn requests_per_thousand_tickets_of_a_first_export() {
         ..SimConfig::default()
     };
     let h = Harness::start_with(1000, config).await;
-    h.seed(3000, 3);
+    h.seed(2000, 3);
     h.sim.reset_request_counts();
     let runs = run_exports(&h.ctx, deadline()).await.expect("run");
     assert_eq!(runs[0].end, RunEnd::Complete, "{runs:?}");
-    assert_eq!(snapshot_counts(&h.drain().await).len(), 3000);
+    assert_eq!(snapshot_counts(&h.drain().await).len(), 2000);
     let total = h.sim.total_requests();
     println!(
-        "first export of 3,000 tickets: {total} Zendesk requests ({:.1} per 1,000 tickets): {:?}",
-        total as f64 / 3.0,
+        "first export of 2,000 tickets: {total} Zendesk requests ({:.1} per 1,000 tickets): {:?}",
+        total as f64 / 2.0,
         h.sim.request_counts()
     );
 }

@@ -15,7 +15,7 @@ use zsync_core::export::{
 use zsync_core::message::SyncMessage;
 use zsync_core::ports::secrets::api_token_name;
 use zsync_core::ports::{Delivery, QueueError, QueueResult, SyncQueue};
-use zsync_mapping::zendesk::{TicketPriority, TicketStatus};
+use zsync_mapping::zendesk::TicketPriority;
 use zsync_mapping::{IntegrationId, JobKind, JobState, LogOutcome, SyncJob};
 use zsync_zendesk_sim::TicketChange;
 
@@ -128,13 +128,7 @@ async fn a_full_sync_exports_everything_again_and_supersedes_an_unfinished_job()
     h.drain().await;
 
     // An incremental manual job left unfinished (its page of changes could not be sent)...
-    let changed = h
-        .sim
-        .tickets()
-        .iter()
-        .find(|t| !matches!(t.status, Some(TicketStatus::Closed | TicketStatus::Deleted)))
-        .expect("an open ticket")
-        .id;
+    let changed = h.open_ticket();
     let change = TicketChange {
         priority: Some(TicketPriority::High),
         ..Default::default()

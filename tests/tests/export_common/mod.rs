@@ -14,7 +14,7 @@ use zsync_core::message::SyncMessage;
 use zsync_core::ports::secrets::{api_token_name, webhook_secret_name};
 use zsync_core::ports::{CrmStore, SecretStore, SyncQueue};
 use zsync_embedded::{EmbeddedQueue, EmbeddedStore, FileSecretStore};
-use zsync_mapping::zendesk::UserRole;
+use zsync_mapping::zendesk::{TicketStatus, UserRole};
 use zsync_mapping::{Integration, IntegrationId, Timestamp, UserId};
 use zsync_zendesk::{ClientConfig, RequestBudget, RetryPolicy, ZendeskClientFactory};
 use zsync_zendesk_sim::{SeedSpec, SimConfig, Simulator};
@@ -192,6 +192,16 @@ impl Harness {
 
     pub fn all_ticket_ids(&self) -> BTreeSet<u64> {
         self.sim.tickets().iter().map(|t| t.id).collect()
+    }
+
+    /// A ticket an agent can still change (not closed or deleted).
+    pub fn open_ticket(&self) -> u64 {
+        self.sim
+            .tickets()
+            .iter()
+            .find(|t| !matches!(t.status, Some(TicketStatus::Closed | TicketStatus::Deleted)))
+            .expect("an open ticket")
+            .id
     }
 
     /// Every comment id per ticket, as the simulator holds them.

@@ -1,0 +1,15 @@
+//! The webhook Lambda: `POST /webhooks/zendesk/{integration_id}` behind API Gateway's HTTP API
+//! (no JWT: the Zendesk signature authenticates). It only checks and enqueues, so Zendesk gets
+//! its answer fast. lambda_http hands the route the exact body bytes (it decodes
+//! `isBase64Encoded` bodies), which the signature check needs.
+
+mod cold_start;
+
+use zsync_api::webhook_route::webhook_router;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cold_start::init_tracing();
+    let ctx = cold_start::context_from_env().await?;
+    lambda_http::run(webhook_router(ctx)).await
+}
