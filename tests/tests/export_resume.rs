@@ -15,6 +15,7 @@ use export_common::{
 use zsync_core::export::{LEASE_TTL, RunEnd, run_integration_export};
 use zsync_core::message::SyncMessage;
 use zsync_core::ports::{Delivery, QueueError, QueueResult, SyncQueue};
+use zsync_mapping::JobState;
 use zsync_zendesk_sim::RateLimit;
 
 /// Passes `healthy_sends` sends to the real queue, then fails (or hangs) every later one.
@@ -112,6 +113,32 @@ async fn a_failed_send_after_page_two_resumes_without_losing_a_ticket() {
         snapshot_counts(&messages).values().all(|n| *n == 1),
         "nothing sent twice here"
     );
+}
+
+#[tokio::test]
+async fn a_scheduled_job_whose_first_page_failed_is_continued_not_orphaned() {
+    let h = Harness::start(20).await;
+    h.seed(30, 1);
+    let broken = h.ctx_with_queue(FlakyQueue::new(h.queue.clone(), 0, false));
+    let first = run_integration_export(&broken, &h.integration, deadline()).await;
+    assert!(matches!(first.end, RunEnd::Paused(_)), "{first:?}");
+    let job = first.job_id.expect("the run found work");
+
+    let second = run_integration_export(&h.ctx, &h.integration, deadline()).await;
+    assert_eq!(second.end, RunEnd::Complete);
+    assert_eq!(second.job_id.as_ref(), Some(&job));
+    let jobs = h
+        .ctx
+        .store
+        .list_jobs(&h.integration, 10)
+        .await
+        .expect("jobs");
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(
+        (jobs[0].state, jobs[0].counters.tickets_seen),
+        (JobState::Succeeded, 30)
+    );
+    assert_everything_sent(&h, &h.drain().await);
 }
 
 #[tokio::test]

@@ -118,7 +118,9 @@ impl<'a> Exporter<'a> {
         Ok(())
     }
 
-    /// Creates this run's scheduled job once there is work and no job yet.
+    /// Creates this run's scheduled job once there is work and no job yet, and attaches it to
+    /// the stored cursor at once: if this page then fails, the next run continues the job
+    /// instead of leaving it running forever.
     async fn ensure_job(&mut self) -> Result<(), Stop> {
         if self.cursor.job_id.is_some() {
             return Ok(());
@@ -133,7 +135,7 @@ impl<'a> Exporter<'a> {
         self.run.job_id = Some(job.id.clone());
         self.cursor.job_id = Some(job.id);
         self.dirty = true;
-        Ok(())
+        self.save_cursor().await
     }
 
     async fn connect(&self) -> Result<Arc<dyn ZendeskApi>, Stop> {
