@@ -3,10 +3,8 @@
 mod export_common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_trait::async_trait;
-use chrono::Duration;
+use export_common::queues::{SendHook, TestQueue};
 use export_common::{API_TOKEN, Harness, as_sets, deadline, sent_comments, snapshot_counts};
 use secrecy::SecretString;
 use zsync_core::export::{
@@ -14,55 +12,18 @@ use zsync_core::export::{
 };
 use zsync_core::message::SyncMessage;
 use zsync_core::ports::secrets::api_token_name;
-use zsync_core::ports::{Delivery, QueueError, QueueResult, SyncQueue};
 use zsync_mapping::zendesk::TicketPriority;
-use zsync_mapping::{IntegrationId, JobKind, JobState, LogOutcome, SyncJob};
+use zsync_mapping::{IntegrationId, JobId, JobKind, JobState, LogOutcome, SyncJob};
 use zsync_zendesk_sim::TicketChange;
 
-/// Sends `healthy` batches, then refuses everything.
-struct BreaksAfter {
-    inner: Arc<dyn SyncQueue>,
-    healthy: usize,
-    sends: AtomicUsize,
-}
-
-#[async_trait]
-impl SyncQueue for BreaksAfter {
-    async fn send(&self, messages: &[SyncMessage]) -> QueueResult<()> {
-        if self.sends.fetch_add(1, Ordering::SeqCst) < self.healthy {
-            return self.inner.send(messages).await;
-        }
-        Err(QueueError::Unavailable("queue down".into()))
-    }
-    async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Delivery>> {
-        self.inner.receive(max, visibility).await
-    }
-    async fn ack(&self, receipt: &str) -> QueueResult<()> {
-        self.inner.ack(receipt).await
-    }
-    async fn retry_later(&self, receipt: &str, delay: Duration) -> QueueResult<()> {
-        self.inner.retry_later(receipt, delay).await
-    }
-    async fn dead_letter(&self, receipt: &str, reason: &str) -> QueueResult<()> {
-        self.inner.dead_letter(receipt, reason).await
-    }
-    async fn depth(&self) -> QueueResult<usize> {
-        self.inner.depth().await
-    }
-}
-
 fn breaks_after(h: &Harness, healthy: usize) -> zsync_core::context::SyncContext {
-    h.ctx_with_queue(Arc::new(BreaksAfter {
-        inner: h.queue.clone(),
-        healthy,
-        sends: AtomicUsize::new(0),
-    }))
+    h.ctx_with_queue(TestQueue::breaks_after(h.queue.clone(), healthy))
 }
 
-async fn job(h: &Harness, job: &SyncJob) -> SyncJob {
+async fn job(h: &Harness, id: &JobId) -> SyncJob {
     h.ctx
         .store
-        .get_job(&h.integration, &job.id)
+        .get_job(&h.integration, id)
         .await
         .expect("read")
         .expect("job")
@@ -80,12 +41,12 @@ async fn a_manual_sync_is_queued_runs_with_moving_counters_and_succeeds() {
         (manual.kind, manual.state),
         (JobKind::Manual, JobState::Queued)
     );
-    assert_eq!(job(&h, &manual).await.state, JobState::Queued);
+    assert_eq!(job(&h, &manual.id).await.state, JobState::Queued);
 
     // Two pages get through, then the queue fails: the job runs on with what was done.
     let cut = run_integration_export(&breaks_after(&h, 2), &h.integration, deadline()).await;
     assert!(matches!(cut.end, RunEnd::Paused(_)), "{cut:?}");
-    let midway = job(&h, &manual).await;
+    let midway = job(&h, &manual.id).await;
     assert_eq!(midway.state, JobState::Running);
     assert_eq!(midway.counters.tickets_seen, 20);
 
@@ -96,7 +57,7 @@ async fn a_manual_sync_is_queued_runs_with_moving_counters_and_succeeds() {
         Some(&manual.id),
         "the manual job, not a new one"
     );
-    let done = job(&h, &manual).await;
+    let done = job(&h, &manual.id).await;
     assert_eq!(done.state, JobState::Succeeded);
     assert_eq!(done.counters.tickets_seen, 45);
     assert!(done.finished_at.is_some() && done.error.is_none());
@@ -139,14 +100,14 @@ async fn a_full_sync_exports_everything_again_and_supersedes_an_unfinished_job()
         .expect("manual");
     let cut = run_integration_export(&breaks_after(&h, 0), &h.integration, deadline()).await;
     assert!(matches!(cut.end, RunEnd::Paused(_)));
-    assert_eq!(job(&h, &manual).await.state, JobState::Running);
+    assert_eq!(job(&h, &manual.id).await.state, JobState::Running);
 
     // ...is superseded by a full sync, which restarts from the beginning.
     let full = schedule_sync(&h.ctx, &h.integration, true)
         .await
         .expect("full");
     assert_eq!(full.kind, JobKind::Full);
-    let superseded = job(&h, &manual).await;
+    let superseded = job(&h, &manual.id).await;
     assert_eq!(superseded.state, JobState::Failed);
     assert!(
         superseded
@@ -166,7 +127,7 @@ async fn a_full_sync_exports_everything_again_and_supersedes_an_unfinished_job()
         h.all_comment_ids(),
         "every comment again"
     );
-    let full = job(&h, &full).await;
+    let full = job(&h, &full.id).await;
     assert_eq!(
         (full.state, full.counters.tickets_seen),
         (JobState::Succeeded, 30)
@@ -191,7 +152,7 @@ async fn a_permanent_error_fails_the_job_with_a_reason_and_no_secret() {
         .expect("token");
     let run = run_integration_export(&h.ctx, &h.integration, deadline()).await;
     assert!(matches!(run.end, RunEnd::Failed(_)), "{run:?}");
-    let failed = job(&h, &manual).await;
+    let failed = job(&h, &manual.id).await;
     assert_eq!(failed.state, JobState::Failed);
     let error = failed.error.expect("a reason");
     assert!(error.contains("credentials"), "{error}");
@@ -234,5 +195,56 @@ async fn scheduling_needs_a_known_active_integration() {
         run_exports(&h.ctx, deadline()).await.expect("run"),
         Vec::new(),
         "inactive: not exported"
+    );
+}
+
+#[tokio::test]
+async fn a_full_sync_scheduled_mid_run_wins_the_cursor_and_restarts_the_export() {
+    let h = Harness::start(10).await;
+    h.seed(50, 1);
+    // While page 3 is being sent, an admin schedules a full sync: this run's cursor write
+    // then loses (version conflict) and the run stops; nothing it sent is lost or kept twice
+    // in the stored position.
+    let scheduled = Arc::new(std::sync::Mutex::new(None));
+    let hook: SendHook = {
+        let (ctx, id, scheduled) = (h.ctx.clone(), h.integration.clone(), scheduled.clone());
+        Box::new(move |n| {
+            let (ctx, id, scheduled) = (ctx.clone(), id.clone(), scheduled.clone());
+            Box::pin(async move {
+                if n == 2 {
+                    let job = schedule_sync(&ctx, &id, true).await.expect("full sync");
+                    *scheduled.lock().expect("lock") = Some(job);
+                }
+            })
+        })
+    };
+    let racing = h.ctx_with_queue(TestQueue::with_hook(h.queue.clone(), hook));
+    let cut = run_integration_export(&racing, &h.integration, deadline()).await;
+    assert!(matches!(cut.end, RunEnd::Interrupted(_)), "{cut:?}");
+    let scheduled_job = cut.job_id.clone().expect("the run's own job");
+    let full = scheduled.lock().expect("lock").clone().expect("full job");
+    let superseded = job(&h, &scheduled_job).await;
+    assert_eq!(
+        superseded.state,
+        JobState::Failed,
+        "the interrupted run's job was superseded"
+    );
+
+    let run = run_integration_export(&h.ctx, &h.integration, deadline()).await;
+    assert_eq!(
+        (run.end, run.job_id.as_ref()),
+        (RunEnd::Complete, Some(&full.id))
+    );
+    assert_eq!(
+        run.tickets_enqueued, 50,
+        "the full sync starts from the beginning"
+    );
+    let messages = h.drain().await;
+    assert_eq!(snapshot_counts(&messages).len(), 50);
+    assert_eq!(as_sets(&sent_comments(&messages)), h.all_comment_ids());
+    let full = job(&h, &full.id).await;
+    assert_eq!(
+        (full.state, full.counters.tickets_seen),
+        (JobState::Succeeded, 50)
     );
 }

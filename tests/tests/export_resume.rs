@@ -4,79 +4,18 @@
 mod export_common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as StdDuration;
 
-use async_trait::async_trait;
 use chrono::Duration;
+use export_common::queues::TestQueue;
 use export_common::{
     API_EMAIL, API_TOKEN, Harness, as_sets, deadline, sent_comments, snapshot_counts,
 };
 use zsync_core::export::{LEASE_TTL, RunEnd, run_integration_export};
 use zsync_core::message::SyncMessage;
-use zsync_core::ports::{Delivery, QueueError, QueueResult, SyncQueue};
 use zsync_mapping::JobState;
 use zsync_zendesk_sim::RateLimit;
-
-/// Passes `healthy_sends` sends to the real queue, then fails (or hangs) every later one.
-struct FlakyQueue {
-    inner: Arc<dyn SyncQueue>,
-    healthy_sends: usize,
-    sends: AtomicUsize,
-    hang: bool,
-    delay: StdDuration,
-}
-
-impl FlakyQueue {
-    fn new(inner: Arc<dyn SyncQueue>, healthy_sends: usize, hang: bool) -> Arc<Self> {
-        Arc::new(Self {
-            inner,
-            healthy_sends,
-            sends: AtomicUsize::new(0),
-            hang,
-            delay: StdDuration::ZERO,
-        })
-    }
-
-    fn slow(inner: Arc<dyn SyncQueue>, delay: StdDuration) -> Arc<Self> {
-        Arc::new(Self {
-            inner,
-            healthy_sends: usize::MAX,
-            sends: AtomicUsize::new(0),
-            hang: false,
-            delay,
-        })
-    }
-}
-
-#[async_trait]
-impl SyncQueue for FlakyQueue {
-    async fn send(&self, messages: &[SyncMessage]) -> QueueResult<()> {
-        tokio::time::sleep(self.delay).await;
-        if self.sends.fetch_add(1, Ordering::SeqCst) < self.healthy_sends {
-            return self.inner.send(messages).await;
-        }
-        if self.hang {
-            std::future::pending::<()>().await;
-        }
-        Err(QueueError::Unavailable("queue down".into()))
-    }
-    async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Delivery>> {
-        self.inner.receive(max, visibility).await
-    }
-    async fn ack(&self, receipt: &str) -> QueueResult<()> {
-        self.inner.ack(receipt).await
-    }
-    async fn retry_later(&self, receipt: &str, delay: Duration) -> QueueResult<()> {
-        self.inner.retry_later(receipt, delay).await
-    }
-    async fn dead_letter(&self, receipt: &str, reason: &str) -> QueueResult<()> {
-        self.inner.dead_letter(receipt, reason).await
-    }
-    async fn depth(&self) -> QueueResult<usize> {
-        self.inner.depth().await
-    }
-}
 
 fn assert_everything_sent(h: &Harness, messages: &[SyncMessage]) {
     let counts = snapshot_counts(messages);
@@ -94,7 +33,7 @@ fn assert_everything_sent(h: &Harness, messages: &[SyncMessage]) {
 async fn a_failed_send_after_page_two_resumes_without_losing_a_ticket() {
     let h = Harness::start(20).await;
     h.seed(100, 2);
-    let flaky = h.ctx_with_queue(FlakyQueue::new(h.queue.clone(), 2, false));
+    let flaky = h.ctx_with_queue(TestQueue::breaks_after(h.queue.clone(), 2));
     let first = run_integration_export(&flaky, &h.integration, deadline()).await;
     assert!(matches!(first.end, RunEnd::Paused(_)), "{first:?}");
     assert_eq!(first.tickets_enqueued, 40, "two pages made it");
@@ -119,7 +58,7 @@ async fn a_failed_send_after_page_two_resumes_without_losing_a_ticket() {
 async fn a_scheduled_job_whose_first_page_failed_is_continued_not_orphaned() {
     let h = Harness::start(20).await;
     h.seed(30, 1);
-    let broken = h.ctx_with_queue(FlakyQueue::new(h.queue.clone(), 0, false));
+    let broken = h.ctx_with_queue(TestQueue::breaks_after(h.queue.clone(), 0));
     let first = run_integration_export(&broken, &h.integration, deadline()).await;
     assert!(matches!(first.end, RunEnd::Paused(_)), "{first:?}");
     let job = first.job_id.expect("the run found work");
@@ -145,7 +84,7 @@ async fn a_scheduled_job_whose_first_page_failed_is_continued_not_orphaned() {
 async fn a_run_dropped_mid_page_resumes_once_its_lease_expires() {
     let h = Harness::start(20).await;
     h.seed(100, 2);
-    let hanging = h.ctx_with_queue(FlakyQueue::new(h.queue.clone(), 3, true));
+    let hanging = h.ctx_with_queue(TestQueue::hangs_after(h.queue.clone(), 3));
     let cut = tokio::time::timeout(
         StdDuration::from_secs(3),
         run_integration_export(&hanging, &h.integration, deadline()),
@@ -171,7 +110,7 @@ async fn a_run_dropped_mid_page_resumes_once_its_lease_expires() {
 async fn two_concurrent_runs_one_exports_the_other_is_refused() {
     let h = Harness::start(10).await;
     h.seed(60, 1);
-    let slow = h.ctx_with_queue(FlakyQueue::slow(
+    let slow = h.ctx_with_queue(TestQueue::slow(
         h.queue.clone(),
         StdDuration::from_millis(30),
     ));

@@ -2,6 +2,8 @@
 //! the real Zendesk client, for the export and webhook tests.
 #![allow(dead_code)]
 
+pub mod queues;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
