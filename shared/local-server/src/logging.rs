@@ -27,20 +27,57 @@ impl LogFormat {
     }
 }
 
-/// Installs the global subscriber; `default_filter` applies when `RUST_LOG` is not set.
-pub fn init(format: LogFormat, default_filter: &str) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let installed = match format.resolve() {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .try_init(),
-        _ => builder.compact().with_target(false).try_init(),
-    };
-    if installed.is_err() {
-        // Already installed (tests, or a second call): keep the first.
+/// Changes the level filter of the installed subscriber (the demo is quiet while its progress
+/// bar runs, then shows requests). Does nothing when `RUST_LOG` chose the filter.
+pub struct FilterHandle(Option<SetFilter>);
+
+type SetFilter = Box<dyn Fn(&str) + Send + Sync>;
+
+impl FilterHandle {
+    pub fn set(&self, filter: &str) {
+        if let Some(set) = &self.0 {
+            set(filter);
+        }
     }
+}
+
+/// Installs the global subscriber; `default_filter` applies when `RUST_LOG` is not set.
+pub fn init(format: LogFormat, default_filter: &str) -> FilterHandle {
+    let from_env = EnvFilter::try_from_default_env().ok();
+    let fixed = from_env.is_some();
+    let filter = from_env.unwrap_or_else(|| EnvFilter::new(default_filter));
+    // The handle's type differs per format; keep only what setting a filter needs.
+    let (installed, set): (_, SetFilter) = match format.resolve() {
+        LogFormat::Json => {
+            let builder = tracing_subscriber::fmt()
+                .json()
+                .flatten_event(true)
+                .with_current_span(false)
+                .with_env_filter(filter)
+                .with_filter_reloading();
+            let handle = builder.reload_handle();
+            (
+                builder.try_init(),
+                Box::new(move |f: &str| {
+                    let _ = handle.reload(EnvFilter::new(f));
+                }),
+            )
+        }
+        _ => {
+            let builder = tracing_subscriber::fmt()
+                .compact()
+                .with_target(false)
+                .with_env_filter(filter)
+                .with_filter_reloading();
+            let handle = builder.reload_handle();
+            (
+                builder.try_init(),
+                Box::new(move |f: &str| {
+                    let _ = handle.reload(EnvFilter::new(f));
+                }),
+            )
+        }
+    };
+    // An error means a subscriber was installed already (tests): keep that one.
+    FilterHandle((installed.is_ok() && !fixed).then_some(set))
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
-use zendesk_sync::logging::{self, LogFormat};
+use zendesk_sync::logging::{self, FilterHandle, LogFormat};
 use zendesk_sync::options::{DEFAULT_ADDR, DEFAULT_DATA_DIR, ServeOptions, parse_duration};
 use zendesk_sync::{DemoOptions, LocalServer, mint_token, run_demo};
 use zsync_api::{AUTH_SECRET_ENV, Auth, AuthConfigError};
@@ -109,13 +109,13 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Serve(args) => {
-            logging::init(cli.log_format, "info");
+            let _fixed = logging::init(cli.log_format, "info");
             serve(args).await
         }
         Command::Demo(args) => {
             // Quiet while the progress bar runs; RUST_LOG shows more.
-            logging::init(cli.log_format, "warn");
-            demo(args).await
+            let filter = logging::init(cli.log_format, "warn");
+            demo(args, filter).await
         }
         Command::Token(args) => token(args),
     };
@@ -150,7 +150,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
 }
 
-async fn demo(args: DemoArgs) -> Result<(), String> {
+async fn demo(args: DemoArgs, filter: FilterHandle) -> Result<(), String> {
     let options = DemoOptions {
         addr: args.addr,
         data_dir: args.data_dir,
@@ -167,7 +167,11 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         "zendesk-sync demo: seeding a simulated Zendesk with {} tickets…",
         options.tickets
     );
-    let demo = run_demo(options).await.map_err(|e| e.to_string())?;
+    // Ctrl-C during the first sync stops at once (nothing is kept of a temporary demo).
+    let demo = tokio::select! {
+        demo = run_demo(options) => demo.map_err(|e| e.to_string())?,
+        () = wait_for_signal() => return Err("interrupted before the first sync finished".into()),
+    };
     let base = demo.server.base_url();
     println!(
         "{}",
@@ -182,6 +186,8 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         "Data: {} ({kept}). Serving on {base} — press Ctrl-C to stop.",
         demo.data_dir.display()
     );
+    // From now on requests are logged as `serve` logs them.
+    filter.set("info");
     wait_for_signal().await;
     demo.shutdown().await;
     Ok(())
@@ -217,5 +223,45 @@ async fn wait_for_signal() {
             }
         }
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_has_api_md_defaults_and_takes_humane_intervals() {
+        let cli = Cli::try_parse_from(["zendesk-sync", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.addr, DEFAULT_ADDR.parse().unwrap());
+        assert_eq!(args.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert_eq!(args.public_url, None);
+        assert!(!args.allow_insecure_zendesk_url);
+        assert_eq!(args.poll_interval, Duration::from_secs(300));
+        let cli = Cli::try_parse_from([
+            "zendesk-sync",
+            "serve",
+            "--poll-interval",
+            "30s",
+            "--allow-insecure-zendesk-url",
+            "--public-url",
+            "https://sync.example.com",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.poll_interval, Duration::from_secs(30));
+        assert!(args.allow_insecure_zendesk_url);
+        assert!(Cli::try_parse_from(["zendesk-sync", "serve", "--poll-interval", "soon"]).is_err());
     }
 }
