@@ -4,9 +4,12 @@ mod export_common;
 
 use std::sync::Arc;
 
+use chrono::Duration;
 use export_common::queues::{SendHook, TestQueue};
 use export_common::{API_TOKEN, Harness, as_sets, deadline, sent_comments, snapshot_counts};
 use secrecy::SecretString;
+use zsync_core::context::Clock;
+use zsync_core::export::jobs::ABANDONED_AFTER;
 use zsync_core::export::{
     RunEnd, ScheduleError, run_exports, run_integration_export, schedule_sync,
 };
@@ -247,4 +250,38 @@ async fn a_full_sync_scheduled_mid_run_wins_the_cursor_and_restarts_the_export()
         (full.state, full.counters.tickets_seen),
         (JobState::Succeeded, 50)
     );
+}
+
+#[tokio::test]
+async fn a_job_whose_creator_died_before_attaching_it_is_closed_as_abandoned() {
+    let h = Harness::start(10).await;
+    h.seed(5, 1);
+    // A job created by a run that crashed before writing the cursor, long ago.
+    let orphan = SyncJob {
+        id: JobId::new("orphan"),
+        integration_id: h.integration.clone(),
+        kind: JobKind::Scheduled,
+        state: JobState::Running,
+        started_at: h.clock.now() - ABANDONED_AFTER - Duration::minutes(1),
+        finished_at: None,
+        counters: Default::default(),
+        error: None,
+    };
+    h.ctx.store.create_job(&orphan).await.expect("orphan");
+    // A "Schedule Sync" that is still attaching its job is left alone.
+    let fresh = SyncJob {
+        id: JobId::new("being-scheduled"),
+        state: JobState::Queued,
+        kind: JobKind::Manual,
+        started_at: h.clock.now(),
+        ..orphan.clone()
+    };
+    h.ctx.store.create_job(&fresh).await.expect("fresh");
+
+    let run = run_integration_export(&h.ctx, &h.integration, deadline()).await;
+    assert_eq!(run.end, RunEnd::Complete);
+    let closed = job(&h, &orphan.id).await;
+    assert_eq!(closed.state, JobState::Failed);
+    assert!(closed.error.unwrap_or_default().contains("abandoned"));
+    assert_eq!(job(&h, &fresh.id).await.state, JobState::Queued);
 }

@@ -126,6 +126,31 @@ pub(crate) async fn finish(
     .await
 }
 
+/// How old an unfinished job the cursor does not name must be before it counts as abandoned
+/// (its creator stopped between creating it and attaching it to the cursor). Attaching takes
+/// milliseconds; the margin keeps a "Schedule Sync" in progress from being taken for one.
+pub const ABANDONED_AFTER: chrono::Duration = chrono::Duration::minutes(10);
+/// Jobs looked at for abandoned ones (newest first).
+const ABANDONED_SCAN: usize = 20;
+
+/// Fails unfinished jobs that no export will ever finish: not the one `attached` to the
+/// cursor, and older than [`ABANDONED_AFTER`]. Called by the export run holding the lease.
+pub(crate) async fn close_abandoned(
+    ctx: &SyncContext,
+    integration: &IntegrationId,
+    attached: Option<&JobId>,
+) -> StoreResult<()> {
+    let cutoff = ctx.clock.now() - ABANDONED_AFTER;
+    for job in ctx.store.list_jobs(integration, ABANDONED_SCAN).await? {
+        if job.state.is_finished() || Some(&job.id) == attached || job.started_at > cutoff {
+            continue;
+        }
+        let reason = "abandoned: the run that created it stopped before the export took it over";
+        finish(ctx, integration, &job.id, Some(reason.to_owned())).await?;
+    }
+    Ok(())
+}
+
 /// "Schedule Sync": creates a queued manual (or `full`) job and makes it the job the export
 /// works on next; `full` restarts both export streams from the beginning. An unfinished job
 /// the export was working on is closed as failed ("superseded"): only one job per integration

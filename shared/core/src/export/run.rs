@@ -13,7 +13,7 @@ use zsync_mapping::{
     ExportCursor, Integration, JobCounters, JobKind, JobState, LogOutcome, SyncLogEntry, ZendeskId,
 };
 
-use super::jobs::{fresh_cursor, mark_running, new_job};
+use super::jobs::{close_abandoned, fresh_cursor, mark_running, new_job};
 use super::outcome::{IntegrationRun, RunEnd, Stop};
 use super::pages::{self, MESSAGE_LIMIT, Skipped};
 use crate::context::SyncContext;
@@ -89,6 +89,7 @@ impl<'a> Exporter<'a> {
             self.version = stored.version;
         }
         self.take_over_job().await?;
+        close_abandoned(self.ctx, id, self.cursor.job_id.as_ref()).await?;
         let api = self.connect().await?;
         self.tickets(api.as_ref()).await?;
         self.events(api.as_ref()).await?;
