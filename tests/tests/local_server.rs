@@ -1,7 +1,7 @@
 //! `zendesk-sync serve`'s wiring in-process (`LocalServer`) against the simulator: the API with
 //! HS256 tokens, a full sync through the scheduler and the queue workers into the embedded
-//! store, and a shutdown in the middle of a sync followed by a restart on the same data
-//! directory that loses and duplicates nothing.
+//! store, a Zendesk change arriving by webhook, and a shutdown in the middle of a sync
+//! followed by a restart on the same data directory that loses and duplicates nothing.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -15,9 +15,9 @@ use zsync_api::Auth;
 use zsync_core::context::SyncContext;
 use zsync_core::ports::CaseFilter;
 use zsync_mapping::IntegrationId;
-use zsync_mapping::zendesk::UserRole;
+use zsync_mapping::zendesk::{TicketStatus, UserRole};
 use zsync_zendesk::{ClientConfig, RequestBudget, RetryPolicy};
-use zsync_zendesk_sim::{SeedSpec, SimConfig, Simulator};
+use zsync_zendesk_sim::{SeedSpec, SimConfig, Simulator, TicketChange};
 
 const SECRET: &str = "local-server-test-secret-0c5b1e77a9";
 const ZD_EMAIL: &str = "api@acme.test";
@@ -235,6 +235,8 @@ async fn a_full_sync_through_serve_reaches_the_store() {
         .expect("cases");
     assert_eq!(refused.status(), 401);
 
+    // The default poll interval is 5 minutes: the sync starts because "Schedule Sync" kicks
+    // the scheduler.
     let (integration, job) = start_sync(&http, &sim).await;
     // The webhook Zendesk got points at this server's webhook route.
     let hooks = sim.webhooks();
@@ -250,23 +252,67 @@ async fn a_full_sync_through_serve_reaches_the_store() {
     assert_eq!(synced, expected, "one case per ticket");
 
     // A case as the API shows it: the ticket's subject and every comment, description first.
-    let (status, page) = http
-        .call(
-            reqwest::Method::GET,
-            &format!("/cases?integration_id={integration}&limit=1"),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
-    let case_id = page["items"][0]["id"].as_str().expect("a case").to_owned();
-    let (_, case) = http
+    let number = tickets
+        .iter()
+        .copied()
+        .find(|&t| {
+            sim.ticket(t)
+                .and_then(|t| t.status)
+                .is_some_and(|s| s == TicketStatus::Open)
+        })
+        .expect("an open ticket");
+    let case_id = server
+        .context()
+        .store
+        .get_ticket_record(&integration, number)
+        .await
+        .expect("record")
+        .expect("synced")
+        .value
+        .case_id
+        .to_string();
+    let (status, case) = http
         .call(reqwest::Method::GET, &format!("/cases/{case_id}"), None)
         .await;
-    let number = case["ticket"]["ticket_number"].as_u64().expect("linked");
+    assert_eq!(status, 200);
+    assert_eq!(case["ticket"]["ticket_number"], number);
     let ticket = sim.ticket(number).expect("ticket");
     assert_eq!(case["subject"].as_str(), ticket.subject.as_deref());
     let comments = case["comments"].as_array().expect("comments");
     assert_eq!(comments.len(), sim.comments(number).len());
+
+    // A change in Zendesk arrives through the signed webhook on this server's webhook route.
+    let change = TicketChange {
+        status: Some(TicketStatus::Solved),
+        comment: Some(("Fixed on our side.".to_owned(), true)),
+        ..TicketChange::default()
+    };
+    sim.agent_update_ticket(number, change).expect("update");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, case) = http
+            .call(reqwest::Method::GET, &format!("/cases/{case_id}"), None)
+            .await;
+        let bodies: Vec<&str> = case["comments"]
+            .as_array()
+            .map(|c| c.iter().filter_map(|c| c["body"].as_str()).collect())
+            .unwrap_or_default();
+        if case["ticket"]["status"] == "solved" && bodies.contains(&"Fixed on our side.") {
+            assert_eq!(case["status"], "closed", "solved maps to closed");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the webhook's change never arrived: {:?}",
+            sim.webhook_deliveries()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        sim.webhook_deliveries()
+            .iter()
+            .all(|d| d.status == Some(200))
+    );
 
     let report = server.shutdown().await;
     assert!(report.abandoned.is_empty(), "{report:?}");
