@@ -12,9 +12,9 @@
 use async_trait::async_trait;
 use chrono::Duration;
 use zsync_mapping::{
-    Case, CaseComment, CaseId, CaseStatus, Contact, ContactId, CrmUser, ExportCursor,
-    Integration, IntegrationId, JobCounters, JobId, SyncJob, SyncLogEntry, TicketRecord,
-    Timestamp, UserId, ZendeskId,
+    Case, CaseComment, CaseId, CaseStatus, Contact, ContactId, CrmUser, ExportCursor, Integration,
+    IntegrationId, JobCounters, JobId, SyncJob, SyncLogEntry, TicketRecord, Timestamp, UserId,
+    ZendeskId,
 };
 
 /// A record with the version it was read at.
@@ -91,8 +91,10 @@ pub trait CrmStore: Send + Sync {
     // ---- integrations ----
     /// Creates an integration at version 1.
     async fn create_integration(&self, integration: &Integration) -> StoreResult<()>;
-    async fn get_integration(&self, id: &IntegrationId)
-    -> StoreResult<Option<Versioned<Integration>>>;
+    async fn get_integration(
+        &self,
+        id: &IntegrationId,
+    ) -> StoreResult<Option<Versioned<Integration>>>;
     /// Every integration (a deployment has few; no pagination).
     async fn list_integrations(&self) -> StoreResult<Vec<Versioned<Integration>>>;
     /// Replaces the integration if it is still at `expected_version`; returns the new version.
@@ -165,11 +167,17 @@ pub trait CrmStore: Send + Sync {
 
     // ---- sync jobs, export cursors ----
     async fn create_job(&self, job: &SyncJob) -> StoreResult<()>;
-    async fn get_job(&self, integration: &IntegrationId, id: &JobId)
-    -> StoreResult<Option<Versioned<SyncJob>>>;
+    async fn get_job(
+        &self,
+        integration: &IntegrationId,
+        id: &JobId,
+    ) -> StoreResult<Option<Versioned<SyncJob>>>;
     /// An integration's jobs, newest first.
-    async fn list_jobs(&self, integration: &IntegrationId, limit: usize)
-    -> StoreResult<Vec<SyncJob>>;
+    async fn list_jobs(
+        &self,
+        integration: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<Vec<SyncJob>>;
     async fn update_job(&self, job: &SyncJob, expected_version: u64) -> StoreResult<u64>;
     /// Adds `delta` to the job's counters atomically (no read-modify-write race).
     async fn add_job_counters(
@@ -184,15 +192,21 @@ pub trait CrmStore: Send + Sync {
         integration: &IntegrationId,
     ) -> StoreResult<Option<Versioned<ExportCursor>>>;
     /// Writes the cursor; `expected_version` 0 means "must not exist yet".
-    async fn put_export_cursor(&self, cursor: &ExportCursor, expected_version: u64)
-    -> StoreResult<u64>;
+    async fn put_export_cursor(
+        &self,
+        cursor: &ExportCursor,
+        expected_version: u64,
+    ) -> StoreResult<u64>;
 
     // ---- per-ticket sync log ----
     /// Appends a log entry that expires after `ttl`.
     async fn append_log(&self, entry: &SyncLogEntry, ttl: Duration) -> StoreResult<()>;
     /// An integration's newest log entries first.
-    async fn list_log(&self, integration: &IntegrationId, limit: usize)
-    -> StoreResult<Vec<SyncLogEntry>>;
+    async fn list_log(
+        &self,
+        integration: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<Vec<SyncLogEntry>>;
 
     // ---- dedupe and leases ----
     /// Records `key` for `ttl`; true if it was new, false if already seen and not expired.
