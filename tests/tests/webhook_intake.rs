@@ -10,6 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, SecondsFormat};
+use export_common::queues::TestQueue;
 use export_common::{Harness, WEBHOOK_SECRET};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -102,6 +103,26 @@ async fn a_signed_event_is_enqueued_once_and_its_duplicate_is_not() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer, json!({"accepted": 0, "duplicate": true}));
     assert_eq!(h.drain().await, Vec::new());
+}
+
+#[tokio::test]
+async fn a_delivery_whose_enqueue_failed_is_taken_when_zendesk_retries_it() {
+    let h = Harness::start(100).await;
+    let broken = webhook_router(h.ctx_with_queue(TestQueue::breaks_after(h.queue.clone(), 0)));
+    let (status, answer) = post(&broken, Delivery::new(&h, event(42, "01HEVT2"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert_eq!(h.drain().await, Vec::new());
+
+    // Zendesk retries the same event once we answered 5xx; the queue works again.
+    h.clock.advance(Duration::seconds(30));
+    let router = webhook_router(h.ctx.clone());
+    let (status, answer) = post(&router, Delivery::new(&h, event(42, "01HEVT2"))).await;
+    assert_eq!((status, answer), (StatusCode::OK, json!({"accepted": 1})));
+    assert_eq!(
+        h.drain().await.len(),
+        1,
+        "the retried delivery is not a duplicate"
+    );
 }
 
 #[tokio::test]

@@ -66,6 +66,19 @@ impl DynamoStore {
         self.put_unless_live(item, now, None).await
     }
 
+    pub(super) async fn forget_impl(&self, key: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::dedupe_pk(key)))
+            .key(keys::SK, s("DEDUPE"))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| unavailable("DeleteItem", e))
+    }
+
     pub(super) async fn acquire_lease_impl(
         &self,
         name: &str,

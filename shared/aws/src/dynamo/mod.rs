@@ -215,6 +215,10 @@ impl CrmStore for DynamoStore {
     async fn remember_once(&self, key: &str, ttl: Duration, now: Timestamp) -> StoreResult<bool> {
         self.remember_once_impl(key, ttl, now).await
     }
+
+    async fn forget(&self, key: &str) -> StoreResult<()> {
+        self.forget_impl(key).await
+    }
     async fn acquire_lease(
         &self,
         name: &str,

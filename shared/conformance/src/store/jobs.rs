@@ -247,6 +247,34 @@ pub async fn log_entries_expire(store: &dyn CrmStore) {
     assert_eq!(left[0].message, "kept");
 }
 
+pub async fn forget_lets_a_key_be_remembered_again(store: &dyn CrmStore) {
+    let ttl = Duration::seconds(60);
+    assert!(
+        store
+            .remember_once("event-9", ttl, at(0))
+            .await
+            .expect("first")
+    );
+    store.forget("event-9").await.expect("forget");
+    assert!(
+        store
+            .remember_once("event-9", ttl, at(1))
+            .await
+            .expect("again"),
+        "a forgotten key must count as new"
+    );
+    assert!(
+        !store
+            .remember_once("event-9", ttl, at(2))
+            .await
+            .expect("seen")
+    );
+    store
+        .forget("never-remembered")
+        .await
+        .expect("forget is idempotent");
+}
+
 pub async fn remember_once_until_ttl(store: &dyn CrmStore) {
     let ttl = Duration::seconds(60);
     assert!(

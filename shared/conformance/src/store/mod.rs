@@ -45,6 +45,7 @@ macro_rules! store_conformance_tests {
                 log_is_newest_first_and_limited,
                 log_entries_expire,
                 remember_once_until_ttl,
+                forget_lets_a_key_be_remembered_again,
                 lease_lifecycle,
                 concurrent_case_updates_one_wins,
                 concurrent_get_or_create_contact_makes_one,

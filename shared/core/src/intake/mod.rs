@@ -146,7 +146,13 @@ pub async fn accept_webhook(
             event_id: notice.event_id.clone(),
         })
         .collect();
-    ctx.queue.send(&messages).await.map_err(unavailable)?;
+    if let Err(e) = ctx.queue.send(&messages).await {
+        // Zendesk retries a failed delivery with the same event id: let that retry through.
+        if let Err(forget) = ctx.store.forget(&key).await {
+            tracing::warn!(integration = %integration_id, error = %forget, "could not forget a webhook dedupe key; its retry will be dropped and the change arrives with the next export");
+        }
+        return Err(unavailable(e));
+    }
     tracing::info!(integration = %integration_id, event = %notice.event_type, tickets = ?notice.ticket_ids, "webhook accepted");
     Ok(Accepted {
         enqueued: messages.len(),

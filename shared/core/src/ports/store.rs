@@ -211,6 +211,9 @@ pub trait CrmStore: Send + Sync {
     // ---- dedupe and leases ----
     /// Records `key` for `ttl`; true if it was new, false if already seen and not expired.
     async fn remember_once(&self, key: &str, ttl: Duration, now: Timestamp) -> StoreResult<bool>;
+    /// Drops a remembered key (idempotent), so that work whose hand-off failed after
+    /// [`CrmStore::remember_once`] is not refused as a duplicate when it is retried.
+    async fn forget(&self, key: &str) -> StoreResult<()>;
     /// Takes the lease `name` for `holder` until `now + ttl` if it is free, expired, or already
     /// held by `holder` (renewal). Returns whether `holder` holds it now.
     async fn acquire_lease(

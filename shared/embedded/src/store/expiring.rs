@@ -176,6 +176,13 @@ pub(crate) fn remember_once(
     Ok(true)
 }
 
+/// Removes a dedupe key; its scheduled expiry entry is harmless once the key is gone.
+pub(crate) fn forget(txn: &WriteTransaction, key: &str) -> StoreResult<()> {
+    let mut dedupe = txn.open_table(DEDUPE).map_err(io)?;
+    dedupe.remove(key).map_err(io)?;
+    Ok(())
+}
+
 pub(crate) fn acquire_lease(
     txn: &WriteTransaction,
     name: &str,

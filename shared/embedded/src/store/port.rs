@@ -297,6 +297,11 @@ impl CrmStore for EmbeddedStore {
         .await
     }
 
+    async fn forget(&self, key: &str) -> StoreResult<()> {
+        let key = key.to_owned();
+        write(&self.db, move |txn| expiring::forget(txn, &key)).await
+    }
+
     async fn acquire_lease(
         &self,
         name: &str,
