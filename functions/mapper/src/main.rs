@@ -2,25 +2,23 @@
 //! (SQS event source with `ReportBatchItemFailures`: only the messages that may heal are
 //! redelivered; the rest of a batch is done).
 
-mod environment;
-
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use zsync_core::sync::{ReceivedMessage, process_batch};
+use zsync_lambda::{Environment, build_context, init_tracing};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    environment::init_tracing();
-    let mapper = environment::Mapper::from_env().await?;
-    run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let mapper = mapper.clone();
-        async move {
-            let messages = event.payload.records.into_iter().map(received).collect();
-            let failed = process_batch(&mapper.ctx, messages, mapper.max_receives).await;
-            let mut response = SqsBatchResponse::default();
-            response.set_failures(failed);
-            Ok::<_, Error>(response)
-        }
+    init_tracing();
+    let env = Environment::from_process()?;
+    let ctx = build_context(&env).await?;
+    let (ctx, max_receives) = (&ctx, env.max_receives);
+    run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let messages = event.payload.records.into_iter().map(received).collect();
+        let failed = process_batch(ctx, messages, max_receives).await;
+        let mut response = SqsBatchResponse::default();
+        response.set_failures(failed);
+        Ok::<_, Error>(response)
     }))
     .await
 }

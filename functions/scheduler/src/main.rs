@@ -3,8 +3,6 @@
 //! deadline. Whatever is left continues at the next invocation from the stored cursors, so the
 //! Lambda timeout only bounds one invocation, never the export.
 
-mod cold_start;
-
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
@@ -12,6 +10,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Serialize;
 use zsync_core::context::SyncContext;
 use zsync_core::export::{IntegrationRun, run_exports};
+use zsync_lambda::{Environment, build_context, init_tracing};
 
 /// Time kept back before the Lambda deadline: releasing leases, closing jobs, flushing logs.
 const MARGIN: Duration = Duration::from_secs(15);
@@ -55,8 +54,8 @@ async fn handle(
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    cold_start::init_tracing();
-    let ctx = cold_start::context_from_env().await?;
+    init_tracing();
+    let ctx = build_context(&Environment::from_process()?).await?;
     let ctx = &ctx;
     lambda_runtime::run(service_fn(
         move |event| async move { handle(ctx, event).await },

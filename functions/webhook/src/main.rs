@@ -3,13 +3,12 @@
 //! its answer fast. lambda_http hands the route the exact body bytes (it decodes
 //! `isBase64Encoded` bodies), which the signature check needs.
 
-mod cold_start;
-
 use zsync_api::webhook_route::webhook_router;
+use zsync_lambda::{Environment, build_context, init_tracing};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    cold_start::init_tracing();
-    let ctx = cold_start::context_from_env().await?;
+    init_tracing();
+    let ctx = build_context(&Environment::from_process()?).await?;
     lambda_http::run(webhook_router(ctx)).await
 }
