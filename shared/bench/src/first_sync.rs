@@ -1,0 +1,104 @@
+//! First sync end to end: the scheduled export enqueues every ticket and comment, queue
+//! workers (as many as the local server runs) apply them to the store; done when the export is
+//! complete and the queue is empty.
+
+use std::time::{Duration, Instant};
+
+use chrono::Duration as ChronoDuration;
+use tokio::sync::watch;
+use zsync_core::export::{RunEnd, run_integration_export};
+use zsync_core::ports::SyncQueue;
+use zsync_core::sync::run_worker;
+
+use crate::world::{BoxError, World};
+
+pub struct FirstSync {
+    pub tickets: usize,
+    pub elapsed: Duration,
+    pub export_elapsed: Duration,
+    pub requests: u64,
+    pub by_endpoint: Vec<(String, u64)>,
+}
+
+/// Starts `workers` queue workers; they stop when the returned sender says so.
+pub fn start_workers(
+    world: &World,
+    workers: usize,
+) -> (watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
+    let (stop, stopping) = watch::channel(false);
+    let handles = (0..workers)
+        .map(|_| {
+            let ctx = world.ctx.clone();
+            let mut stopping = stopping.clone();
+            tokio::spawn(async move {
+                run_worker(ctx, 5, async move {
+                    let _ = stopping.wait_for(|s| *s).await;
+                })
+                .await;
+            })
+        })
+        .collect();
+    (stop, handles)
+}
+
+pub async fn run(world: &World, workers: usize) -> Result<FirstSync, BoxError> {
+    world.sim.reset_request_counts();
+    let started = Instant::now();
+    let (stop, handles) = start_workers(world, workers);
+    let mut export_elapsed = None;
+    for _ in 0..100 {
+        let deadline = Instant::now() + Duration::from_secs(900);
+        let run = run_integration_export(&world.ctx, &world.integration, deadline).await;
+        match run.end {
+            RunEnd::Complete => {
+                export_elapsed = Some(started.elapsed());
+                break;
+            }
+            RunEnd::Failed(reason) => return Err(reason.into()),
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let export_elapsed = export_elapsed.ok_or("the export did not complete")?;
+    wait_for_empty_queue(world, Duration::from_secs(3_600)).await?;
+    let elapsed = started.elapsed();
+    let _ = stop.send(true);
+    for handle in handles {
+        let _ = handle.await;
+    }
+    let counts = world.sim.request_counts();
+    Ok(FirstSync {
+        tickets: world.ticket_ids.len(),
+        elapsed,
+        export_elapsed,
+        requests: counts.values().sum(),
+        by_endpoint: counts.into_iter().collect(),
+    })
+}
+
+pub async fn wait_for_empty_queue(world: &World, bound: Duration) -> Result<(), BoxError> {
+    let until = Instant::now() + bound;
+    while Instant::now() < until {
+        if world.queue.depth().await? == 0 {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Err("the queue did not drain in time".into())
+}
+
+/// Cost of one store write transaction (the embedded store fsyncs each): `n` dedupe marks.
+pub async fn write_txn_cost(world: &World, n: u32) -> Result<Duration, BoxError> {
+    let started = Instant::now();
+    for i in 0..n {
+        world
+            .ctx
+            .store
+            .remember_once(
+                &format!("bench#fsync#{i}"),
+                ChronoDuration::hours(1),
+                chrono::Utc::now(),
+            )
+            .await?;
+    }
+    Ok(started.elapsed() / n.max(1))
+}

@@ -1,0 +1,179 @@
+//! `zsync-bench`: measures zendesk-sync on a seeded simulated Zendesk account, on the embedded
+//! adapters wired as the local server wires them. Not part of the test run.
+//!
+//! ```text
+//! cargo build --release -p zsync-bench
+//! target/release/zsync-bench                       # 20,000 tickets, 2,000 users, 1,000 webhooks
+//! target/release/zsync-bench --tickets 2000 --webhooks 100 --data-dir /dev/shm
+//! ```
+//!
+//! What it reports (targets in brackets):
+//! - first-sync throughput, tickets/s end to end: export → queue → mapper → store, simulator
+//!   rate limits off [≥ 5,000/s]; and the cost of one store write transaction (fsync) that
+//!   bounds it;
+//! - Zendesk requests per 1,000 tickets for that sync [≤ 6] and per webhook update [≤ 2];
+//! - webhook → case-updated latency p50/p99 over N signed webhooks [p99 < 50 ms], straight
+//!   to the mapper (as the SQS event source invokes it) and through the local queue workers;
+//! - peak RSS of the process and of one mapper batch (VmHWM, reset before the batch) [< 100 MiB];
+//! - Lambda cold start of each function binary in `--bin-dir` (default target/release) against
+//!   a local Runtime API stub, and each binary's size [< 20 ms].
+//!
+//! The data dir defaults to a temporary directory on the working disk (the store fsyncs every
+//! write transaction, as it does in production); `--data-dir /dev/shm` shows the cost without.
+//!
+//! Criterion benches of the pure hot paths: `cargo bench -p zsync-bench` (map + merge a ticket)
+//! and `cargo bench -p zsync-zendesk` (parse an export page).
+
+mod cold_start;
+mod first_sync;
+mod memory;
+mod webhooks;
+mod world;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+#[derive(Parser, Debug)]
+#[command(about = "Benchmarks zendesk-sync against a simulated Zendesk account")]
+struct Args {
+    #[arg(long, default_value_t = 20_000)]
+    tickets: usize,
+    #[arg(long, default_value_t = 2_000)]
+    users: usize,
+    #[arg(long, default_value_t = 1_000)]
+    webhooks: usize,
+    /// Queue workers (the local server's default is 2).
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Parent of the temporary data dir (default: the system temp dir).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Where the Lambda binaries are.
+    #[arg(long, default_value = "target/release")]
+    bin_dir: PathBuf,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() -> Result<(), world::BoxError> {
+    let args = Args::parse();
+    let dir = match &args.data_dir {
+        Some(parent) => tempfile::tempdir_in(parent)?,
+        None => tempfile::tempdir()?,
+    };
+    println!(
+        "zsync-bench: {} tickets × 3 comments, {} users, data dir {}",
+        args.tickets,
+        args.users,
+        dir.path().display()
+    );
+    let world = world::build(dir.path(), args.tickets, args.users, args.seed).await?;
+    println!(
+        "seeded; RSS {:.1} MiB",
+        memory::mib(memory::current_rss().unwrap_or(0))
+    );
+
+    let write = first_sync::write_txn_cost(&world, 200).await?;
+    println!("store write transaction (fsync): {:.2} ms", ms(write));
+
+    let sync = first_sync::run(&world, args.workers).await?;
+    let secs = sync.elapsed.as_secs_f64();
+    println!(
+        "first sync: {} tickets in {:.2} s = {:.0} tickets/s (export alone {:.2} s); {:.2} ms per ticket = {:.1} write transactions at the measured fsync cost",
+        sync.tickets,
+        secs,
+        sync.tickets as f64 / secs,
+        sync.export_elapsed.as_secs_f64(),
+        secs * 1000.0 / sync.tickets as f64,
+        (secs * 1000.0 / sync.tickets as f64) / ms(write).max(1e-9),
+    );
+    println!(
+        "zendesk requests: {} total = {:.2} per 1,000 tickets; by endpoint {:?}",
+        sync.requests,
+        sync.requests as f64 * 1000.0 / sync.tickets as f64,
+        sync.by_endpoint
+    );
+    println!(
+        "peak RSS after the first sync (VmHWM): {:.1} MiB",
+        memory::mib(memory::peak_rss().unwrap_or(0))
+    );
+
+    let engine = webhooks::measure(&world, args.webhooks, webhooks::Mode::Engine, "engine").await?;
+    println!(
+        "webhook → case updated, straight to the mapper: p50 {:.2} ms, p99 {:.2} ms over {}; Zendesk requests per webhook update {:.2}",
+        ms(engine.percentile(50.0)),
+        ms(engine.percentile(99.0)),
+        engine.samples.len(),
+        engine.requests as f64 / engine.samples.len().max(1) as f64
+    );
+    let (stop, handles) = first_sync::start_workers(&world, args.workers);
+    let through_workers = webhooks::measure(
+        &world,
+        args.webhooks.min(200),
+        webhooks::Mode::Worker,
+        "worker",
+    )
+    .await?;
+    let _ = stop.send(true);
+    for handle in handles {
+        let _ = handle.await;
+    }
+    println!(
+        "webhook → case updated, through the local queue workers: p50 {:.2} ms, p99 {:.2} ms over {}",
+        ms(through_workers.percentile(50.0)),
+        ms(through_workers.percentile(99.0)),
+        through_workers.samples.len()
+    );
+
+    let before = memory::current_rss().unwrap_or(0);
+    if memory::reset_peak() {
+        let batch = webhooks::measure(&world, 10, webhooks::Mode::Engine, "batch").await?;
+        let peak = memory::peak_rss().unwrap_or(0);
+        println!(
+            "one mapper batch ({} messages): peak RSS {:.1} MiB, {:.2} MiB above the RSS before it",
+            batch.samples.len(),
+            memory::mib(peak),
+            memory::mib(peak.saturating_sub(before))
+        );
+    } else {
+        println!("one mapper batch: /proc/self/clear_refs refused, peak not reset");
+    }
+    println!(
+        "peak RSS of the process (VmHWM since the reset) / current: {:.1} / {:.1} MiB",
+        memory::mib(memory::peak_rss().unwrap_or(0)),
+        memory::mib(memory::current_rss().unwrap_or(0))
+    );
+
+    let starts = cold_start::measure(&args.bin_dir);
+    if starts.is_empty() {
+        println!(
+            "cold start: no function binaries in {} (build them with `cargo build --release -p zsync-fn-webhook -p zsync-fn-scheduler -p zsync-fn-mapper -p zsync-fn-api`)",
+            args.bin_dir.display()
+        );
+    }
+    for start in starts {
+        match start.init {
+            Ok(init) => println!(
+                "cold start {}: {:.1} ms to the first `next`; binary {:.1} MiB ({})",
+                start.function,
+                ms(init),
+                memory::mib(start.size_bytes),
+                start.binary.display()
+            ),
+            Err(why) => println!("cold start {}: not measured: {why}", start.function),
+        }
+    }
+    if std::env::var_os("AWS_ENDPOINT_URL").is_some() {
+        println!(
+            "AWS_ENDPOINT_URL is set, but this build has no DynamoDB/SQS run (see the crate docs)"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! The measured system: a seeded simulated Zendesk account and the embedded adapters wired as
+//! the local server wires them (store, queue with default options, secret file, the real
+//! Zendesk client), with one active integration.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Utc;
+use secrecy::SecretString;
+use zsync_core::context::{ServiceSettings, SyncContext, SystemClock};
+use zsync_core::ports::secrets::{api_token_name, webhook_secret_name};
+use zsync_embedded::{EmbeddedQueue, EmbeddedStore, FileSecretStore, QueueOptions};
+use zsync_mapping::zendesk::UserRole;
+use zsync_mapping::{CrmUser, Integration, IntegrationId, Role, UserId};
+use zsync_zendesk::{ClientConfig, ZendeskClientFactory};
+use zsync_zendesk_sim::{SeedSpec, SimConfig, Simulator};
+
+pub const API_EMAIL: &str = "bench@acme.test";
+const API_TOKEN: &str = "bench-token";
+pub const WEBHOOK_SECRET: &str = "bench-webhook-secret";
+
+pub struct World {
+    pub sim: Simulator,
+    pub ctx: SyncContext,
+    pub queue: Arc<EmbeddedQueue>,
+    pub integration: IntegrationId,
+    pub ticket_ids: Vec<u64>,
+}
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+pub async fn build(
+    data_dir: &Path,
+    tickets: usize,
+    users: usize,
+    seed: u64,
+) -> Result<World, BoxError> {
+    // Rate limits off: the benchmark measures the service, not Zendesk's budget.
+    let sim = Simulator::start(SimConfig::default()).await?;
+    sim.add_api_user(API_EMAIL, API_TOKEN, UserRole::Admin);
+    let seeded = sim.seed(SeedSpec {
+        tickets,
+        users,
+        agents: 20,
+        comments_per_ticket: 3,
+        seed,
+    });
+    let store = EmbeddedStore::open(data_dir.join("store.redb")).await?;
+    let queue = Arc::new(
+        EmbeddedQueue::open_with(data_dir.join("queue.redb"), QueueOptions::default()).await?,
+    );
+    let secrets = FileSecretStore::open(data_dir.join("secrets.json")).await?;
+    let ctx = SyncContext {
+        store: Arc::new(store),
+        queue: queue.clone(),
+        secrets: Arc::new(secrets),
+        zendesk: Arc::new(ZendeskClientFactory::new(ClientConfig::default())?),
+        clock: Arc::new(SystemClock),
+        settings: ServiceSettings {
+            public_url: "http://127.0.0.1:9".into(),
+            allow_insecure_zendesk_urls: true,
+        },
+    };
+    let integration = IntegrationId::new("bench");
+    let now = Utc::now();
+    ctx.store
+        .create_user(&CrmUser {
+            id: UserId::new("owner"),
+            email: "owner@crm.example.com".into(),
+            name: "Owner".into(),
+            roles: vec![Role::Admin],
+        })
+        .await?;
+    ctx.store
+        .create_integration(&Integration {
+            id: integration.clone(),
+            name: "Bench".into(),
+            url: sim.base_url(),
+            api_email: API_EMAIL.into(),
+            api_token_set: true,
+            default_zendesk_user_email: None,
+            owner_id: UserId::new("owner"),
+            two_way_sync: false,
+            sync_priority: None,
+            active: true,
+            webhook_id: None,
+            created_at: now,
+            updated_at: now,
+        })
+        .await?;
+    let token = SecretString::from(API_TOKEN);
+    ctx.secrets
+        .put(&api_token_name(integration.as_str()), &token)
+        .await?;
+    ctx.secrets
+        .put(
+            &webhook_secret_name(integration.as_str()),
+            &SecretString::from(WEBHOOK_SECRET),
+        )
+        .await?;
+    Ok(World {
+        sim,
+        ctx,
+        queue,
+        integration,
+        ticket_ids: seeded.ticket_ids,
+    })
+}
