@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 use zendesk_sync::logging::{self, FilterHandle, LogFormat};
 use zendesk_sync::options::{DEFAULT_ADDR, DEFAULT_DATA_DIR, ServeOptions, parse_duration};
-use zendesk_sync::{DemoOptions, LocalServer, mint_token, run_demo};
+use zendesk_sync::{DemoError, DemoOptions, LocalServer, StartError, mint_token, run_demo};
 use zsync_api::{AUTH_SECRET_ENV, Auth, AuthConfigError};
 
 #[derive(Parser)]
@@ -137,7 +137,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     options.poll_interval = args.poll_interval;
     let server = LocalServer::start(options, auth)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(start_error)?;
     wait_for_signal().await;
     let report = server.shutdown().await;
     if report.abandoned.is_empty() {
@@ -169,7 +169,10 @@ async fn demo(args: DemoArgs, filter: FilterHandle) -> Result<(), String> {
     );
     // Ctrl-C during the first sync stops at once (nothing is kept of a temporary demo).
     let demo = tokio::select! {
-        demo = run_demo(options) => demo.map_err(|e| e.to_string())?,
+        demo = run_demo(options) => demo.map_err(|e| match e {
+            DemoError::Start(e) => start_error(e),
+            other => other.to_string(),
+        })?,
         () = wait_for_signal() => return Err("interrupted before the first sync finished".into()),
     };
     let base = demo.server.base_url();
@@ -191,6 +194,13 @@ async fn demo(args: DemoArgs, filter: FilterHandle) -> Result<(), String> {
     wait_for_signal().await;
     demo.shutdown().await;
     Ok(())
+}
+
+fn start_error(e: StartError) -> String {
+    match e {
+        StartError::Bind { .. } => format!("{e}; choose another address with --addr"),
+        other => other.to_string(),
+    }
 }
 
 fn token(args: TokenArgs) -> Result<(), String> {

@@ -81,6 +81,10 @@ pub enum DemoError {
     Start(#[from] StartError),
     #[error(transparent)]
     Token(#[from] TokenError),
+    #[error("the session's token secret is not usable: {0}")]
+    Auth(String),
+    #[error("cannot read the store: {0}")]
+    Store(String),
     #[error("HTTP request failed: {0}")]
     Http(String),
     #[error("{request} answered {status}: {message}")]
@@ -149,7 +153,7 @@ pub async fn run_demo(options: DemoOptions) -> Result<Demo, DemoError> {
     let account = account::seed_account(&sim, options.tickets, options.seed);
 
     let secret = options.auth_secret.clone().unwrap_or_else(generate_secret);
-    let auth = Auth::hs256(&secret).map_err(|e| DemoError::Http(e.to_string()))?;
+    let auth = Auth::hs256(&secret).map_err(|e| DemoError::Auth(e.to_string()))?;
     let mut serve = ServeOptions::new(options.addr, &data_dir);
     serve.allow_insecure_zendesk_urls = true;
     serve.poll_interval = options.poll_interval;

@@ -2,11 +2,16 @@
 //! terminal, a line per change otherwise, nothing when turned off).
 
 use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+/// Off a terminal every line stays in the output: at most one a second.
+const LINE_INTERVAL: Duration = Duration::from_secs(1);
 
 pub struct Progress {
     enabled: bool,
     terminal: bool,
     last: Option<String>,
+    last_at: Option<Instant>,
 }
 
 /// What the bar shows.
@@ -44,6 +49,7 @@ impl Progress {
             enabled,
             terminal: std::io::stderr().is_terminal(),
             last: None,
+            last_at: None,
         }
     }
 
@@ -55,6 +61,11 @@ impl Progress {
         if self.last.as_ref() == Some(&line) {
             return;
         }
+        let done = counts.queued == 0 && counts.applied >= counts.total;
+        let recent = self.last_at.is_some_and(|at| at.elapsed() < LINE_INTERVAL);
+        if !self.terminal && recent && !done {
+            return;
+        }
         let mut err = std::io::stderr().lock();
         let _ = if self.terminal {
             write!(err, "\r\x1b[2K{line}")
@@ -63,6 +74,7 @@ impl Progress {
         };
         let _ = err.flush();
         self.last = Some(line);
+        self.last_at = Some(Instant::now());
     }
 
     pub fn finish(&mut self) {

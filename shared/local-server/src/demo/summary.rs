@@ -64,7 +64,7 @@ pub(super) async fn collect(
         let record = store
             .get_ticket_record_for_case(&CaseId::new(id))
             .await
-            .map_err(|e| DemoError::Http(e.to_string()))?;
+            .map_err(|e| DemoError::Store(e.to_string()))?;
         if let Some(record) = record {
             ticket_numbers.push(record.value.ticket_number);
             by_ticket.insert(record.value.ticket_number, id.to_owned());
