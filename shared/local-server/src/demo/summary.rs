@@ -153,7 +153,7 @@ impl Summary {
         );
         let _ = writeln!(
             out,
-            "First sync: job {} {} in {:.1} s — {} cases created, {} updated, {} unchanged, {} failed.",
+            "First sync: job {} {}, all applied {:.1} s after the demo started — {} cases created, {} updated, {} unchanged, {} failed.",
             s(job, "/id"),
             s(job, "/state"),
             self.elapsed.as_secs_f64(),
