@@ -163,6 +163,14 @@ impl LocalServer {
                 ))
             })
             .collect();
+        if !public_url.starts_with("https://") && !options.allow_insecure_zendesk_urls {
+            // Zendesk's cloud delivers webhooks only to https URLs it can reach; until then
+            // changes arrive with the scheduled export alone.
+            tracing::warn!(
+                %public_url,
+                "Zendesk cannot deliver webhooks to this URL; pass --public-url with an https URL that reaches this server"
+            );
+        }
         tracing::info!(
             %addr,
             data_dir = %dir.display(),
