@@ -353,9 +353,17 @@ async fn a_restart_in_the_middle_of_a_sync_loses_and_duplicates_nothing() {
     }
     let ctx = server.context().clone();
     drop(http);
+    let stopping = Instant::now();
     let report = server.shutdown().await;
+    let stop_took = stopping.elapsed();
     assert!(report.abandoned.is_empty(), "a clean stop: {report:?}");
     let before = tickets_with_cases(&ctx, &integration).await;
+    eprintln!(
+        "stopped in {stop_took:?} with {} of {} tickets as cases, {} messages settled",
+        before.len(),
+        tickets.len(),
+        report.worker.done
+    );
     let cursor = ctx
         .store
         .get_export_cursor(&integration)
