@@ -72,6 +72,16 @@ async fn the_demo_summary_has_a_case_for_every_ticket_not_deleted() {
         .await
         .expect("GET /cases");
     assert_eq!(listed.status(), 200);
+    let listed: serde_json::Value = listed.json().await.expect("JSON list");
+    let items = listed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 5);
+    for case in items {
+        // Every demo case came from Zendesk, so the list shows its ticket record (API.md).
+        assert!(
+            case["ticket"]["ticket_number"].as_u64().is_some(),
+            "linked case listed without its ticket: {case}"
+        );
+    }
 
     let data_dir = demo.data_dir.clone();
     assert!(demo.temporary);

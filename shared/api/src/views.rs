@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
-use zsync_core::admin::CaseView;
+use zsync_core::admin::{CaseSummary, CaseView};
 
 use crate::schema_docs::{
     CasePriorityDoc, CaseStatusDoc, JobKindDoc, JobStateDoc, LogOutcomeDoc, PersonRefDoc, RoleDoc,
@@ -216,6 +216,15 @@ impl CaseResponse {
             updated_at: case.updated_at,
             ticket: None,
             comments: None,
+        }
+    }
+}
+
+impl From<CaseSummary> for CaseResponse {
+    fn from(summary: CaseSummary) -> Self {
+        Self {
+            ticket: summary.ticket.map(TicketView::from),
+            ..Self::summary(summary.case)
         }
     }
 }

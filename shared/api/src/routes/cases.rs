@@ -45,7 +45,7 @@ pub async fn list_cases(
     };
     let page = admin::list_cases(&state.ctx, &filter, params.cursor.as_deref(), limit).await?;
     Ok(Json(PageOf {
-        items: page.items.into_iter().map(CaseResponse::summary).collect(),
+        items: page.items.into_iter().map(CaseResponse::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }

@@ -27,6 +27,13 @@ pub struct CaseView {
     pub comments: Vec<CaseComment>,
 }
 
+/// A case in a list: with its ticket record (linked cases), without its comments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseSummary {
+    pub case: Case,
+    pub ticket: Option<TicketRecord>,
+}
+
 /// `POST /cases` input.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NewCase {
@@ -62,11 +69,32 @@ pub async fn list_cases(
     filter: &CaseFilter,
     cursor: Option<&str>,
     limit: usize,
-) -> AdminResult<Page<Case>> {
-    ctx.store
+) -> AdminResult<Page<CaseSummary>> {
+    let page = ctx
+        .store
         .list_cases(filter, cursor, limit)
         .await
-        .map_err(cursor_error)
+        .map_err(cursor_error)?;
+    // A page is at most a few hundred cases: read their ticket records side by side.
+    let records = futures::future::try_join_all(page.items.iter().map(|case| async move {
+        match case.integration_id {
+            Some(_) => ctx.store.get_ticket_record_for_case(&case.id).await,
+            None => Ok(None),
+        }
+    }))
+    .await?;
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .zip(records)
+            .map(|(case, record)| CaseSummary {
+                case,
+                ticket: record.map(|r| r.value),
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 fn check_subject(subject: &str, check: &mut FieldCheck) {

@@ -15,8 +15,8 @@ mod support;
 pub use activation::{activate_integration, deactivate_integration, webhook_endpoint};
 pub use caller::{Caller, Identity};
 pub use cases::{
-    CasePatch, CaseView, NewCase, NewCaseComment, add_comment, create_case, edit_case, list_cases,
-    show_case,
+    CasePatch, CaseSummary, CaseView, NewCase, NewCaseComment, add_comment, create_case, edit_case,
+    list_cases, show_case,
 };
 pub use error::{AdminError, AdminResult, FieldCheck};
 pub use integrations::{

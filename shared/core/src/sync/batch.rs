@@ -206,9 +206,8 @@ async fn log_failure(ctx: &SyncContext, message: &SyncMessage, reason: String) {
     .await;
     if let Some(job) = job {
         let mut delta = JobCounters::default();
-        delta.add(JobCounter::Failed, 1);
         if counts_ticket {
-            delta.add(JobCounter::TicketsSeen, 1);
+            delta.add(JobCounter::Failed, 1);
         }
         if let Err(e) = ctx.store.add_job_counters(integration, job, &delta).await {
             tracing::warn!(integration = %integration, job = %job, error = %e, "job counters not updated");

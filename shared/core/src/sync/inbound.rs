@@ -235,6 +235,7 @@ pub(crate) async fn record_outcome(
     }
     session.log(Some(ticket), outcome, message).await;
     if counts_ticket {
-        session.count(&[JobCounter::TicketsSeen, counter]).await;
+        // `tickets_seen` is the export's count (tickets read); the mapper counts outcomes.
+        session.count(&[counter]).await;
     }
 }
