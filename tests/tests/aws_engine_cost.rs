@@ -123,6 +123,7 @@ async fn one_ticket_synced_through_the_engine_on_dynamodb() {
         finished_at: None,
         counters: JobCounters::default(),
         error: None,
+        export_complete: false,
     };
     store.create_job(&job).await.expect("job");
     let secrets = fresh_secrets().await;

@@ -90,11 +90,12 @@ async fn first_export_enqueues_every_ticket_and_comment_once_then_only_changes()
         .expect("jobs");
     assert_eq!(jobs.len(), 1);
     assert_eq!(
-        (jobs[0].kind, jobs[0].state),
-        (JobKind::Scheduled, JobState::Succeeded)
+        (jobs[0].kind, jobs[0].state, jobs[0].export_complete),
+        (JobKind::Scheduled, JobState::Running, true),
+        "exported, waiting for the mapper (no mapper runs in this test)"
     );
     assert_eq!(jobs[0].counters.tickets_seen, 150);
-    assert!(jobs[0].finished_at.is_some());
+    assert!(jobs[0].finished_at.is_none());
 
     // Nothing changed: nothing new, and no job for a run without work.
     let again = run_exports(&h.ctx, deadline()).await.expect("second run");
@@ -149,7 +150,10 @@ async fn first_export_enqueues_every_ticket_and_comment_once_then_only_changes()
         .await
         .expect("jobs");
     assert_eq!(jobs.len(), 2, "a scheduled job for the run that had work");
-    assert!(jobs.iter().all(|j| j.state == JobState::Succeeded));
+    assert!(
+        jobs.iter()
+            .all(|j| j.state == JobState::Running && j.export_complete)
+    );
 }
 
 #[tokio::test]

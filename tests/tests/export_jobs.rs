@@ -15,6 +15,7 @@ use zsync_core::export::{
 };
 use zsync_core::message::SyncMessage;
 use zsync_core::ports::secrets::api_token_name;
+use zsync_core::sync::{ReceivedMessage, process_batch};
 use zsync_mapping::zendesk::TicketPriority;
 use zsync_mapping::{IntegrationId, JobId, JobKind, JobState, LogOutcome, SyncJob};
 use zsync_zendesk_sim::TicketChange;
@@ -60,9 +61,31 @@ async fn a_manual_sync_is_queued_runs_with_moving_counters_and_succeeds() {
         Some(&manual.id),
         "the manual job, not a new one"
     );
+    // Everything is exported, but nothing is applied yet: the job waits for the mapper.
+    let exported = job(&h, &manual.id).await;
+    assert_eq!(exported.state, JobState::Running);
+    assert!(exported.export_complete);
+    assert_eq!(exported.counters.tickets_seen, 45);
+    assert!(exported.finished_at.is_none());
+
+    // The mapper reports an outcome for every ticket; the last report succeeds the job.
+    let received: Vec<ReceivedMessage> = h
+        .drain()
+        .await
+        .into_iter()
+        .enumerate()
+        .map(|(i, message)| ReceivedMessage {
+            id: format!("m-{i}"),
+            body: message.encode(),
+            receive_count: 1,
+        })
+        .collect();
+    let failed = process_batch(&h.ctx, received, 5).await;
+    assert!(failed.is_empty(), "{failed:?}");
     let done = job(&h, &manual.id).await;
-    assert_eq!(done.state, JobState::Succeeded);
+    assert_eq!(done.state, JobState::Succeeded, "{done:?}");
     assert_eq!(done.counters.tickets_seen, 45);
+    assert_eq!(done.counters.cases_created, 45);
     assert!(done.finished_at.is_some() && done.error.is_none());
     let messages = h.drain().await;
     assert!(messages.iter().all(|m| match m {
@@ -132,8 +155,9 @@ async fn a_full_sync_exports_everything_again_and_supersedes_an_unfinished_job()
     );
     let full = job(&h, &full.id).await;
     assert_eq!(
-        (full.state, full.counters.tickets_seen),
-        (JobState::Succeeded, 30)
+        (full.state, full.export_complete, full.counters.tickets_seen),
+        (JobState::Running, true, 30),
+        "exported; it succeeds when the mapper has applied it"
     );
 }
 
@@ -247,8 +271,9 @@ async fn a_full_sync_scheduled_mid_run_wins_the_cursor_and_restarts_the_export()
     assert_eq!(as_sets(&sent_comments(&messages)), h.all_comment_ids());
     let full = job(&h, &full.id).await;
     assert_eq!(
-        (full.state, full.counters.tickets_seen),
-        (JobState::Succeeded, 50)
+        (full.state, full.export_complete, full.counters.tickets_seen),
+        (JobState::Running, true, 50),
+        "exported; it succeeds when the mapper has applied it"
     );
 }
 
@@ -266,6 +291,7 @@ async fn a_job_whose_creator_died_before_attaching_it_is_closed_as_abandoned() {
         finished_at: None,
         counters: Default::default(),
         error: None,
+        export_complete: false,
     };
     h.ctx.store.create_job(&orphan).await.expect("orphan");
     // A "Schedule Sync" that is still attaching its job is left alone.

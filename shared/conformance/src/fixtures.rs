@@ -126,6 +126,7 @@ pub fn job(integration: &str, id: &str, secs: i64) -> SyncJob {
         finished_at: None,
         counters: JobCounters::default(),
         error: None,
+        export_complete: false,
     }
 }
 

@@ -48,6 +48,14 @@ pub enum JobCounter {
 }
 
 impl JobCounters {
+    /// Tickets with an outcome: created, updated, unchanged or failed.
+    pub fn processed(&self) -> u64 {
+        self.cases_created
+            .saturating_add(self.cases_updated)
+            .saturating_add(self.unchanged)
+            .saturating_add(self.failed)
+    }
+
     pub fn add(&mut self, counter: JobCounter, n: u64) {
         let slot = match counter {
             JobCounter::TicketsSeen => &mut self.tickets_seen,
@@ -70,6 +78,17 @@ pub struct SyncJob {
     pub finished_at: Option<Timestamp>,
     pub counters: JobCounters,
     pub error: Option<String>,
+    /// The export has read everything this job covers; the job succeeds once the mapper has
+    /// reported an outcome for every ticket the export saw.
+    #[serde(default)]
+    pub export_complete: bool,
+}
+
+impl SyncJob {
+    /// Export done and every ticket it saw applied (or failed): time to call it succeeded.
+    pub fn is_settled(&self) -> bool {
+        self.export_complete && self.counters.processed() >= self.counters.tickets_seen
+    }
 }
 
 /// Where an integration's incremental export stands; stored after each page is enqueued.

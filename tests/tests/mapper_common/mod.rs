@@ -258,6 +258,7 @@ impl World {
             finished_at: None,
             counters: JobCounters::default(),
             error: None,
+            export_complete: false,
         };
         self.store().create_job(&job).await.unwrap();
         job.id

@@ -133,7 +133,7 @@ impl DynamoStore {
         integration: &IntegrationId,
         id: &JobId,
         delta: &JobCounters,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<SyncJob> {
         let mut request = self
             .client
             .update_item()
@@ -153,12 +153,15 @@ impl DynamoStore {
         }
         let result = request
             .update_expression(format!("ADD {}", adds.join(", ")))
-            // The new image (a few hundred bytes) lets request counters cost the write.
+            // The new image (a few hundred bytes): the caller learns the totals without a read.
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(output) => decode_job(
+                output.attributes.unwrap_or_default(),
+                &job_key(integration, id),
+            ),
             Err(e) => match e.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
                     Err(StoreError::NotFound {
@@ -293,6 +296,7 @@ mod tests {
                 ..JobCounters::default()
             },
             error: None,
+            export_complete: false,
         }
     }
 

@@ -183,7 +183,7 @@ impl CrmStore for DynamoStore {
         integration: &IntegrationId,
         id: &JobId,
         delta: &JobCounters,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<SyncJob> {
         self.add_job_counters_impl(integration, id, delta).await
     }
 

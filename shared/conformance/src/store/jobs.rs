@@ -80,10 +80,19 @@ pub async fn job_counters_are_added(store: &dyn CrmStore) {
         .add_job_counters(&acme, &j.id, &delta)
         .await
         .expect("add");
-    store
+    let after = store
         .add_job_counters(&acme, &j.id, &delta)
         .await
         .expect("add");
+    assert_eq!(
+        (
+            after.id.clone(),
+            after.counters.tickets_seen,
+            after.counters.cases_created
+        ),
+        (j.id.clone(), 4, 2),
+        "add_job_counters answers with the job as stored after the addition"
+    );
     let got = store
         .get_job(&acme, &j.id)
         .await

@@ -41,6 +41,7 @@ pub(crate) fn new_job(
         finished_at: None,
         counters: JobCounters::default(),
         error: None,
+        export_complete: false,
     }
 }
 
@@ -126,6 +127,52 @@ pub(crate) async fn finish(
     .await
 }
 
+/// The export has read everything the job covers: mark it so, and succeed it right away if
+/// the mapper has already reported every ticket (otherwise the mapper's last report does).
+pub(crate) async fn complete_export(
+    ctx: &SyncContext,
+    integration: &IntegrationId,
+    id: &JobId,
+) -> StoreResult<Option<SyncJob>> {
+    let now = ctx.clock.now();
+    update_job(ctx, integration, id, |job| {
+        if job.state.is_finished() || job.export_complete {
+            return false;
+        }
+        job.export_complete = true;
+        if job.is_settled() {
+            job.state = JobState::Succeeded;
+            job.finished_at = Some(now);
+        }
+        true
+    })
+    .await
+}
+
+/// Called with the job as it stands after a counter update: succeeds it once the export is
+/// complete and every ticket it saw has an outcome. The export's completion and the mapper's
+/// counters are both versioned writes, so whichever lands last sees both and settles the job.
+pub async fn settle(ctx: &SyncContext, job: &SyncJob) -> StoreResult<()> {
+    if job.state.is_finished() || !job.is_settled() {
+        return Ok(());
+    }
+    let now = ctx.clock.now();
+    update_job(ctx, &job.integration_id, &job.id, |job| {
+        if job.state.is_finished() || !job.is_settled() {
+            return false;
+        }
+        job.state = JobState::Succeeded;
+        job.finished_at = Some(now);
+        true
+    })
+    .await?;
+    Ok(())
+}
+
+/// How long a job whose export is complete may wait for the mapper's last reports before it
+/// is closed as failed (its remaining messages died in the dead-letter queue without a report).
+pub const DRAIN_TIMEOUT: chrono::Duration = chrono::Duration::hours(24);
+
 /// How old an unfinished job the cursor does not name must be before it counts as abandoned
 /// (its creator stopped between creating it and attaching it to the cursor). Attaching takes
 /// milliseconds; the margin keeps a "Schedule Sync" in progress from being taken for one.
@@ -145,8 +192,22 @@ pub(crate) async fn close_abandoned(
         if job.state.is_finished() || Some(&job.id) == attached || job.started_at > cutoff {
             continue;
         }
-        let reason = "abandoned: the run that created it stopped before the export took it over";
-        finish(ctx, integration, &job.id, Some(reason.to_owned())).await?;
+        let reason = if job.export_complete {
+            // Exported and waiting for the mapper: give it time before calling it lost.
+            if job.started_at > ctx.clock.now() - DRAIN_TIMEOUT {
+                continue;
+            }
+            format!(
+                "{} of {} tickets never reported an outcome",
+                job.counters
+                    .tickets_seen
+                    .saturating_sub(job.counters.processed()),
+                job.counters.tickets_seen
+            )
+        } else {
+            "abandoned: the run that created it stopped before the export took it over".to_owned()
+        };
+        finish(ctx, integration, &job.id, Some(reason)).await?;
     }
     Ok(())
 }

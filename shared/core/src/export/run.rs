@@ -94,9 +94,9 @@ impl<'a> Exporter<'a> {
         self.tickets(api.as_ref()).await?;
         self.events(api.as_ref()).await?;
         if let Some(job) = self.cursor.job_id.clone() {
-            // Finish first: a crash before the cursor write leaves a finished job attached,
-            // which the next run simply detaches.
-            super::jobs::finish(self.ctx, id, &job, None).await?;
+            // Complete first: a crash before the cursor write leaves a completed job attached,
+            // which the next run simply detaches. The mapper's last report succeeds it.
+            super::jobs::complete_export(self.ctx, id, &job).await?;
             self.cursor.job_id = None;
             self.dirty = true;
         }
@@ -110,7 +110,10 @@ impl<'a> Exporter<'a> {
             return Ok(());
         };
         match mark_running(self.ctx, &self.integration.id, &job_id).await? {
-            Some(job) if !job.state.is_finished() => self.run.job_id = Some(job_id),
+            // A job whose export is complete only waits for the mapper: it takes no new work.
+            Some(job) if !job.state.is_finished() && !job.export_complete => {
+                self.run.job_id = Some(job_id)
+            }
             _ => {
                 self.cursor.job_id = None;
                 self.dirty = true;

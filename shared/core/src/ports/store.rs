@@ -179,13 +179,14 @@ pub trait CrmStore: Send + Sync {
         limit: usize,
     ) -> StoreResult<Vec<SyncJob>>;
     async fn update_job(&self, job: &SyncJob, expected_version: u64) -> StoreResult<u64>;
-    /// Adds `delta` to the job's counters atomically (no read-modify-write race).
+    /// Adds `delta` to the job's counters atomically (no read-modify-write race) and bumps its
+    /// version; returns the job as stored after the addition.
     async fn add_job_counters(
         &self,
         integration: &IntegrationId,
         id: &JobId,
         delta: &JobCounters,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<SyncJob>;
 
     async fn get_export_cursor(
         &self,

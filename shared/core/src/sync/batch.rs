@@ -209,8 +209,11 @@ async fn log_failure(ctx: &SyncContext, message: &SyncMessage, reason: String) {
         if counts_ticket {
             delta.add(JobCounter::Failed, 1);
         }
-        if let Err(e) = ctx.store.add_job_counters(integration, job, &delta).await {
-            tracing::warn!(integration = %integration, job = %job, error = %e, "job counters not updated");
+        match ctx.store.add_job_counters(integration, job, &delta).await {
+            Ok(stored) => super::session::settle_job(ctx, &stored).await,
+            Err(e) => {
+                tracing::warn!(integration = %integration, job = %job, error = %e, "job counters not updated");
+            }
         }
     }
 }

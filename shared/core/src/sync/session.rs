@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use zsync_mapping::{
-    Integration, IntegrationId, JobCounter, JobCounters, JobId, LogOutcome, SyncLogEntry, ZendeskId,
+    Integration, IntegrationId, JobCounter, JobCounters, JobId, LogOutcome, SyncJob, SyncLogEntry,
+    ZendeskId,
 };
 
 use crate::context::SyncContext;
@@ -93,14 +94,24 @@ impl<'a> Session<'a> {
         for counter in counters {
             delta.add(*counter, 1);
         }
-        if let Err(e) = self
+        match self
             .ctx
             .store
             .add_job_counters(self.id(), job, &delta)
             .await
         {
-            tracing::warn!(integration = %self.id(), job = %job, error = %e, "job counters not updated");
+            Ok(stored) => settle_job(self.ctx, &stored).await,
+            Err(e) => {
+                tracing::warn!(integration = %self.id(), job = %job, error = %e, "job counters not updated");
+            }
         }
+    }
+}
+
+/// Succeeds the job if this report was the last one it waited for (best effort, like counters).
+pub(crate) async fn settle_job(ctx: &SyncContext, job: &SyncJob) {
+    if let Err(e) = crate::export::jobs::settle(ctx, job).await {
+        tracing::warn!(integration = %job.integration_id, job = %job.id, error = %e, "job state not updated");
     }
 }
 

@@ -140,7 +140,7 @@ pub(crate) fn add_job_counters(
     integration: &IntegrationId,
     id: &JobId,
     delta: &JobCounters,
-) -> StoreResult<()> {
+) -> StoreResult<SyncJob> {
     let old = existing_job(txn, integration.as_str(), id.as_str())?;
     let mut job = old.value.clone();
     for (counter, n) in [
@@ -152,7 +152,8 @@ pub(crate) fn add_job_counters(
     ] {
         job.counters.add(counter, n);
     }
-    write_job(txn, &job, old.version + 1, Some(&old.value))
+    write_job(txn, &job, old.version + 1, Some(&old.value))?;
+    Ok(job)
 }
 
 pub(crate) fn get_export_cursor(

@@ -241,7 +241,7 @@ impl CrmStore for EmbeddedStore {
         integration: &IntegrationId,
         id: &JobId,
         delta: &JobCounters,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<SyncJob> {
         let (integration, id, delta) = (integration.clone(), id.clone(), *delta);
         write(&self.db, move |txn| {
             jobs::add_job_counters(txn, &integration, &id, &delta)
