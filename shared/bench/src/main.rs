@@ -100,6 +100,17 @@ async fn main() -> Result<(), world::BoxError> {
         sync.requests as f64 * 1000.0 / sync.tickets as f64,
         sync.by_endpoint
     );
+    let export_requests: u64 = sync
+        .by_endpoint
+        .iter()
+        .filter(|(endpoint, _)| endpoint.starts_with("incremental") || endpoint == "ticket_events")
+        .map(|(_, n)| n)
+        .sum();
+    println!(
+        "with Zendesk's export limit (10 requests/min) the same export takes at least {:.1} min, so at most {:.0} tickets/s",
+        export_requests as f64 / 10.0,
+        sync.tickets as f64 / (export_requests as f64 * 6.0).max(1.0)
+    );
     println!(
         "peak RSS after the first sync (VmHWM): {:.1} MiB",
         memory::mib(memory::peak_rss().unwrap_or(0))
@@ -113,6 +124,7 @@ async fn main() -> Result<(), world::BoxError> {
         engine.samples.len(),
         engine.requests as f64 / engine.samples.len().max(1) as f64
     );
+    println!("  by endpoint: {:?}", engine.by_endpoint);
     let (stop, handles) = first_sync::start_workers(&world, args.workers);
     let through_workers = webhooks::measure(
         &world,

@@ -27,6 +27,7 @@ pub enum Mode {
 pub struct Latencies {
     pub samples: Vec<Duration>,
     pub requests: u64,
+    pub by_endpoint: Vec<(String, u64)>,
 }
 
 impl Latencies {
@@ -92,6 +93,7 @@ pub async fn measure(
     Ok(Latencies {
         samples,
         requests: world.sim.total_requests(),
+        by_endpoint: world.sim.request_counts().into_iter().collect(),
     })
 }
 
