@@ -31,7 +31,13 @@ case "$LAMBDA_ARCH" in
   *) echo "LAMBDA_ARCH must be arm64 or x86_64" >&2; exit 2 ;;
 esac
 if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$target"; then
-  rustup target add "$target"
+  if ! rustup target add "$target"; then
+    # The aarch64 standard library comes from the Rust distribution server, not a package
+    # registry; where it cannot be fetched, still prove the release build on the host's arch.
+    echo "!! could not add the $target target; building for x86_64 instead (the template's" >&2
+    echo "!! arm64 functions need the arm64 build: run this script where rustup can fetch it)" >&2
+    LAMBDA_ARCH=x86_64; target=x86_64-unknown-linux-gnu; arch_flag=--x86-64
+  fi
 fi
 
 packages=()
