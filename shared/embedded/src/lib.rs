@@ -6,6 +6,17 @@
 //! write (version check + write) atomic without further locking.
 
 mod blocking;
+
+/// redb's page cache per database file. Its default (1 GiB) lets a long sync grow the local
+/// server past 200 MiB of RSS; the working set (recent cases, indexes, the queue head) is small.
+pub(crate) const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Opens (or creates) a redb file with the project's cache size.
+pub(crate) fn open_database(path: &std::path::Path) -> Result<redb::Database, redb::DatabaseError> {
+    redb::Builder::new()
+        .set_cache_size(CACHE_BYTES)
+        .create(path)
+}
 pub mod queue;
 pub mod secrets;
 pub mod store;

@@ -82,7 +82,7 @@ impl EmbeddedQueue {
             path: shown.clone(),
             reason,
         };
-        let db = tokio::task::spawn_blocking(move || Database::create(&path))
+        let db = tokio::task::spawn_blocking(move || crate::open_database(&path))
             .await
             .map_err(|e| fail(e.to_string()))?
             .map_err(|e| fail(e.to_string()))?;

@@ -38,7 +38,7 @@ impl EmbeddedStore {
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
         let path = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
-        let opened = tokio::task::spawn_blocking(move || Database::create(&path)).await;
+        let opened = tokio::task::spawn_blocking(move || crate::open_database(&path)).await;
         let db = match opened {
             Ok(Ok(db)) => Arc::new(db),
             Ok(Err(e)) => {
