@@ -157,7 +157,11 @@ async fn one_ticket_synced_through_the_engine_on_dynamodb() {
         TicketState {
             ticket: envelope.ticket,
             users: envelope.users,
-            comments: api.ticket_comments(ticket).await.expect("comments"),
+            comments: api
+                .ticket_comments(ticket)
+                .await
+                .expect("comments")
+                .comments,
         }
     };
 

@@ -5,12 +5,12 @@ use async_trait::async_trait;
 use reqwest::Method;
 use secrecy::SecretString;
 use zsync_core::ports::{
-    ExportFrom, NewComment, NewEndUser, NewTicket, NewWebhook, TicketChanges, ZendeskApi,
-    ZendeskError, ZendeskResult,
+    ExportFrom, NewComment, NewEndUser, NewTicket, NewWebhook, TicketChanges, TicketComments,
+    ZendeskApi, ZendeskError, ZendeskResult,
 };
 use zsync_mapping::zendesk::{
-    Comment, CommentPage, SigningSecretEnvelope, Ticket, TicketEnvelope, TicketEventPage,
-    TicketExportPage, TicketList, User, UserEnvelope, UserList, Webhook, WebhookEnvelope,
+    CommentPage, SigningSecretEnvelope, Ticket, TicketEnvelope, TicketEventPage, TicketExportPage,
+    TicketList, User, UserEnvelope, UserList, Webhook, WebhookEnvelope,
 };
 use zsync_mapping::{Timestamp, ZendeskId};
 
@@ -91,22 +91,29 @@ impl ZendeskApi for ZendeskClient {
         self.conn.send(call).await?.json()
     }
 
-    async fn ticket_comments(&self, ticket_id: ZendeskId) -> ZendeskResult<Vec<Comment>> {
+    async fn ticket_comments(&self, ticket_id: ZendeskId) -> ZendeskResult<TicketComments> {
         let id = ticket_id.to_string();
         let mut comments = Vec::new();
+        let mut users: Vec<User> = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..MAX_COMMENT_PAGES {
             let mut call = Call::new(Method::GET, &["api", "v2", "tickets", &id, "comments.json"])
                 .about_ticket(ticket_id)
-                .query("page[size]", COMMENT_PAGE_SIZE);
+                .query("page[size]", COMMENT_PAGE_SIZE)
+                .query("include", "users");
             if let Some(cursor) = &after {
                 call = call.query("page[after]", cursor);
             }
             let answer = self.conn.send(call).await?;
             let page: CommentPage = answer.json()?;
             comments.extend(page.comments);
+            for user in page.users {
+                if !users.iter().any(|known| known.id == user.id) {
+                    users.push(user);
+                }
+            }
             if !page.meta.has_more {
-                return Ok(comments);
+                return Ok(TicketComments { comments, users });
             }
             match page.meta.after_cursor {
                 Some(next) if after.as_ref() != Some(&next) => after = Some(next),

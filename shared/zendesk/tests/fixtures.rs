@@ -239,7 +239,7 @@ async fn reads_every_recorded_payload() {
     );
     assert_eq!(last.tickets.iter().filter(|t| t.is_deleted()).count(), 1);
 
-    let comments = zd.ticket_comments(33).await.unwrap();
+    let comments = zd.ticket_comments(33).await.unwrap().comments;
     assert_eq!(comments.len(), 1);
     assert_eq!(comments[0].body, "Some comment");
     assert!(comments[0].public);
@@ -277,7 +277,7 @@ async fn reads_every_recorded_payload() {
         .find(|s| s.path.ends_with("comments.json"))
         .unwrap()
         .query;
-    assert_eq!(comments_query, "page%5Bsize%5D=100");
+    assert_eq!(comments_query, "page%5Bsize%5D=100&include=users");
     use base64::Engine as _;
     let expected_auth = format!(
         "Basic {}",

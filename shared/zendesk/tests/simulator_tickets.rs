@@ -147,7 +147,16 @@ async fn comments_come_from_the_events_export_and_per_ticket_pages() {
             )
             .unwrap();
     }
-    let all = zd.ticket_comments(ticket).await.unwrap();
+    let fetched = zd.ticket_comments(ticket).await.unwrap();
+    // Every author comes sideloaded (include=users): applying them needs no user look-up.
+    let authors: std::collections::BTreeSet<u64> = fetched
+        .comments
+        .iter()
+        .filter_map(|c| c.author_id)
+        .collect();
+    let sideloaded: std::collections::BTreeSet<u64> = fetched.users.iter().map(|u| u.id).collect();
+    assert_eq!(authors, sideloaded);
+    let all = fetched.comments;
     let expected: Vec<u64> = s.sim.comments(ticket).iter().map(|c| c.id).collect();
     assert_eq!(all.iter().map(|c| c.id).collect::<Vec<_>>(), expected);
     assert_eq!(all.len(), 233);

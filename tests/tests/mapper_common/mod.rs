@@ -149,11 +149,13 @@ impl World {
     /// The ticket as the REST API serves it, with its users and comments.
     pub async fn state_of(&self, ticket: u64) -> TicketState {
         let envelope = self.api.show_ticket(ticket).await.unwrap();
-        let comments = self.api.ticket_comments(ticket).await.unwrap();
+        let fetched = self.api.ticket_comments(ticket).await.unwrap();
+        let mut users = envelope.users;
+        users.extend(fetched.users);
         TicketState {
             ticket: envelope.ticket,
-            users: envelope.users,
-            comments,
+            users,
+            comments: fetched.comments,
         }
     }
 

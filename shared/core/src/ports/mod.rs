@@ -11,6 +11,6 @@ pub use secrets::{SecretError, SecretResult, SecretStore};
 pub use store::{CaseFilter, ContactOutcome, CrmStore, Page, StoreError, StoreResult, Versioned};
 pub use zendesk::{
     ExportFrom, NewComment, NewEndUser, NewTicket, NewWebhook, Requester,
-    TICKET_EVENT_SUBSCRIPTIONS, TicketChanges, ZendeskAccount, ZendeskApi, ZendeskConnector,
-    ZendeskError, ZendeskResult,
+    TICKET_EVENT_SUBSCRIPTIONS, TicketChanges, TicketComments, ZendeskAccount, ZendeskApi,
+    ZendeskConnector, ZendeskError, ZendeskResult,
 };

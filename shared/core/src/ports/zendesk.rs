@@ -72,6 +72,13 @@ pub struct ZendeskAccount {
     pub api_token: SecretString,
 }
 
+/// A ticket's comments and the users who wrote them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TicketComments {
+    pub comments: Vec<Comment>,
+    pub users: Vec<User>,
+}
+
 /// Where an incremental ticket export (re)starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExportFrom {
@@ -175,8 +182,9 @@ pub trait ZendeskApi: Send + Sync + std::fmt::Debug {
     /// the page's `end_time` until `end_of_stream`.
     async fn export_ticket_events(&self, start_time: i64) -> ZendeskResult<TicketEventPage>;
 
-    /// All comments of one ticket, oldest first (cursor pages, bounded).
-    async fn ticket_comments(&self, ticket_id: ZendeskId) -> ZendeskResult<Vec<Comment>>;
+    /// All comments of one ticket, oldest first (cursor pages, bounded), with their authors
+    /// sideloaded (`include=users`), so applying them needs no further user look-up.
+    async fn ticket_comments(&self, ticket_id: ZendeskId) -> ZendeskResult<TicketComments>;
 
     /// One ticket with its users sideloaded.
     async fn show_ticket(&self, ticket_id: ZendeskId) -> ZendeskResult<TicketEnvelope>;

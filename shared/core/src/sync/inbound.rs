@@ -6,7 +6,7 @@ use zsync_mapping::{CaseId, IntegrationId, JobCounter, JobId, LogOutcome, Zendes
 
 use crate::context::SyncContext;
 use crate::ids::case_id_for_ticket;
-use crate::ports::ZendeskError;
+use crate::ports::{TicketComments, ZendeskError};
 use crate::sync::SyncError;
 use crate::sync::apply::{ApplyOutcome, ApplyReport, apply_state};
 use crate::sync::comments::{CommentMode, apply_comments};
@@ -95,8 +95,9 @@ pub async fn apply_ticket_changed(
         }
         Err(e) => return Err(e.into()),
     };
-    let comments = api.ticket_comments(ticket_id).await?;
+    let TicketComments { comments, users } = api.ticket_comments(ticket_id).await?;
     let mut book = PeopleBook::new(fetched.users);
+    book.add_users(users);
     let report = apply_state(&mut session, &mut book, fetched.ticket, &comments).await?;
     record_outcome(&session, ticket_id, &report, true).await;
     Ok(Some(report))

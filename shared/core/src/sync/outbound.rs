@@ -125,7 +125,7 @@ pub async fn push_case_comment(
             })
             .map(|z| z.id)
     };
-    let mut zendesk_id = twin(&api.ticket_comments(ticket_id).await?);
+    let mut zendesk_id = twin(&api.ticket_comments(ticket_id).await?.comments);
     if zendesk_id.is_none() {
         let new = NewComment {
             body: comment.body.clone(),
@@ -146,7 +146,7 @@ pub async fn push_case_comment(
             }
             Err(e) => return Err(e.into()),
         }
-        zendesk_id = twin(&api.ticket_comments(ticket_id).await?);
+        zendesk_id = twin(&api.ticket_comments(ticket_id).await?.comments);
     }
     if let Some(id) = zendesk_id {
         let mut pushed = comment.clone();

@@ -44,4 +44,7 @@ pub struct CommentPage {
     pub comments: Vec<Comment>,
     #[serde(default)]
     pub meta: CursorMeta,
+    /// The page's comment authors, with `include=users`.
+    #[serde(default, deserialize_with = "lenient::null_as_default")]
+    pub users: Vec<super::User>,
 }

@@ -93,7 +93,7 @@ pub(crate) async fn list(
     let has_more = all.len() > start + page.len();
     let after = page.last().map(|c| encode_cursor(c.id));
     let before = page.first().map(|c| encode_cursor(c.id.saturating_sub(1)));
-    let body = json!({
+    let mut body = json!({
         "comments": page.iter().map(|c| render::comment(c)).collect::<Vec<_>>(),
         "meta": {"has_more": has_more, "after_cursor": after, "before_cursor": before},
         "links": {
@@ -101,5 +101,13 @@ pub(crate) async fn list(
             "next": after.as_deref().map(|c| link(&state.base_url, ticket.id, "after", c, size)),
         },
     });
+    if super::includes(&q, "users") {
+        // Zendesk sideloads the page's comment authors.
+        let authors: std::collections::BTreeSet<u64> =
+            page.iter().filter_map(|c| c.author_id).collect();
+        body["users"] = Value::Array(render::users(
+            authors.iter().filter_map(|id| state.users.get(id)),
+        ));
+    }
     axum::Json(body).into_response()
 }
