@@ -69,7 +69,7 @@ async fn a_poison_message_does_not_fail_its_batch_and_only_healable_failures_are
         ..FaultPlan::default()
     });
     let unknown_version = good.encode().replacen("\"v\":1", "\"v\":99", 1);
-    let malformed = format!(
+    let malformed_body = format!(
         r#"{{"v":1,"kind":"ticket_snapshot","body":{{"integration_id":"{}","ticket":"not a ticket"}}}}"#,
         w.integration
     );
@@ -88,7 +88,7 @@ async fn a_poison_message_does_not_fail_its_batch_and_only_healable_failures_are
         received("good", good.encode(), 1),
         received("garbage", "{not json".into(), 1),
         received("newer-version", unknown_version, 1),
-        received("malformed", malformed, 1),
+        received("malformed", malformed_body.clone(), 1),
         received("no-token-first", needs_token.clone(), 1),
         received("no-token-last", needs_token.clone(), MAX_RECEIVES),
         received("zendesk-down", flaky.encode(), 1),
@@ -115,6 +115,22 @@ async fn a_poison_message_does_not_fail_its_batch_and_only_healable_failures_are
         log.iter()
             .any(|e| e.outcome == LogOutcome::Failed && e.message.contains("undecodable")),
         "{log:?}"
+    );
+    // Poison is parked in the dead-letter queue with its reason, not thrown away.
+    let dead = w.queue.dead_letters().await.unwrap();
+    let parked: Vec<(&str, bool)> = dead
+        .iter()
+        .map(|d| (d.body.as_str(), d.reason.contains("undecodable")))
+        .collect();
+    assert!(parked.contains(&("{not json", true)), "{dead:?}");
+    assert!(
+        dead.iter().any(|d| d.body == malformed_body),
+        "the malformed envelope is kept too: {dead:?}"
+    );
+    assert_eq!(
+        dead.len(),
+        2,
+        "retryable messages are not dead-lettered: {dead:?}"
     );
     let no_token_log = w.store().list_log(&no_token, 50).await.unwrap();
     assert_eq!(

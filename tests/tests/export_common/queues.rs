@@ -96,6 +96,9 @@ impl SyncQueue for TestQueue {
     async fn dead_letter(&self, receipt: &str, reason: &str) -> QueueResult<()> {
         self.inner.dead_letter(receipt, reason).await
     }
+    async fn dead_letter_body(&self, body: &str, reason: &str) -> QueueResult<()> {
+        self.inner.dead_letter_body(body, reason).await
+    }
     async fn depth(&self) -> QueueResult<usize> {
         self.inner.depth().await
     }

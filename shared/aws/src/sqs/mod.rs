@@ -94,6 +94,12 @@ impl SqsQueue {
 
     /// Sends `body` to the DLQ with `reason` and deletes the original.
     async fn forward_to_dlq(&self, receipt: &str, body: &str, reason: &str) -> QueueResult<()> {
+        self.send_to_dlq(body, reason).await?;
+        self.ack(receipt).await
+    }
+
+    /// Sends `body` to the dead-letter queue with the reason as a message attribute.
+    async fn send_to_dlq(&self, body: &str, reason: &str) -> QueueResult<()> {
         let room = self
             .max_message_bytes
             .saturating_sub(body.len() + REASON_ATTRIBUTE.len() + "String".len());
@@ -116,7 +122,7 @@ impl SqsQueue {
             .send()
             .await
             .map_err(|e| unavailable("SendMessage (DLQ)", e))?;
-        self.ack(receipt).await
+        Ok(())
     }
 
     /// Sends one batch; returns the indexes (into `bodies`) SQS did not accept, with reasons.
@@ -311,6 +317,10 @@ impl SyncQueue for SqsQueue {
             .body(receipt)
             .ok_or(QueueError::InvalidReceipt)?;
         self.forward_to_dlq(receipt, &body, reason).await
+    }
+
+    async fn dead_letter_body(&self, body: &str, reason: &str) -> QueueResult<()> {
+        self.send_to_dlq(body, reason).await
     }
 
     async fn depth(&self) -> QueueResult<usize> {

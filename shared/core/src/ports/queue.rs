@@ -50,6 +50,10 @@ pub trait SyncQueue: Send + Sync {
     async fn retry_later(&self, receipt: &str, delay: Duration) -> QueueResult<()>;
     /// Moves a message to the dead-letter area with a reason.
     async fn dead_letter(&self, receipt: &str, reason: &str) -> QueueResult<()>;
+    /// Puts a raw body straight into the dead-letter area with a reason: a poison message its
+    /// consumer took out of the queue itself (the Lambda path has bodies, not receipts). The
+    /// caller deletes the original only after this succeeded, so nothing is lost.
+    async fn dead_letter_body(&self, body: &str, reason: &str) -> QueueResult<()>;
     /// Approximate number of messages waiting (visible + in flight), for progress and tests.
     async fn depth(&self) -> QueueResult<usize>;
 }

@@ -1,6 +1,6 @@
 //! The mapper's message handling: decode, dispatch to a flow, and decide what the queue should
-//! do — done, redeliver (the cause may heal), or drop with the reason in the sync log. A poison
-//! message never fails the rest of its batch.
+//! do — done, redeliver (the cause may heal), or dead-letter at once with the reason (also in
+//! the sync log). A poison message never fails the rest of its batch.
 
 use futures::StreamExt;
 use zsync_mapping::{IntegrationId, JobCounter, JobCounters, JobId, LogOutcome, ZendeskId};
@@ -35,7 +35,8 @@ pub enum Handling {
     /// Failed in a way that may heal: deliver it again (the queue dead-letters it after its
     /// maximum receives; the reason is then in the sync log).
     Retry(String),
-    /// Fails the same way every time: delete it; the reason is in the sync log.
+    /// Fails the same way every time: straight to the dead-letter queue with this reason (also
+    /// in the sync log), no pointless retries.
     Dropped(String),
 }
 
@@ -47,8 +48,19 @@ pub async fn process_batch(
 ) -> Vec<String> {
     futures::stream::iter(messages)
         .map(|m| async move {
-            let handling = handle_body(ctx, &m.body, m.receive_count, max_receives).await;
-            matches!(handling, Handling::Retry(_)).then_some(m.id)
+            match handle_body(ctx, &m.body, m.receive_count, max_receives).await {
+                Handling::Done => None,
+                Handling::Retry(_) => Some(m.id),
+                // Poison: park it in the dead-letter queue with its reason; only once it is
+                // there may SQS delete it (otherwise it comes back, and nothing is lost).
+                Handling::Dropped(reason) => match ctx.queue.dead_letter_body(&m.body, &reason).await {
+                    Ok(()) => None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not dead-letter a poison message; it will be redelivered");
+                        Some(m.id)
+                    }
+                },
+            }
         })
         .buffer_unordered(BATCH_CONCURRENCY)
         .filter_map(|failed| async move { failed })
@@ -74,7 +86,7 @@ pub async fn handle_body(
             Handling::Retry(reason)
         }
         Err(e @ DecodeError::Malformed(_)) => {
-            let reason = format!("undecodable message dropped: {e}");
+            let reason = format!("undecodable message dead-lettered: {e}");
             log_undecodable(ctx, body, &reason).await;
             Handling::Dropped(reason)
         }

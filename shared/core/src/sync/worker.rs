@@ -108,7 +108,10 @@ async fn settle(ctx: &SyncContext, delivery: Delivery, max_receives: u32) -> Set
     let queue = &ctx.queue;
     let (answer, settled) = match &handling {
         Handling::Done => (queue.ack(&delivery.receipt).await, Settled::Done),
-        Handling::Dropped(_) => (queue.ack(&delivery.receipt).await, Settled::Dropped),
+        Handling::Dropped(reason) => (
+            queue.dead_letter(&delivery.receipt, reason).await,
+            Settled::Dropped,
+        ),
         Handling::Retry(reason) if delivery.receive_count >= max_receives => (
             queue.dead_letter(&delivery.receipt, reason).await,
             Settled::DeadLettered,

@@ -139,6 +139,12 @@ pub(super) fn recover(txn: &WriteTransaction) -> QueueResult<usize> {
     Ok(ids.len())
 }
 
+/// Dead-letters a body that is not (or no longer) in the queue, under a fresh id.
+pub(super) fn bury_body(txn: &WriteTransaction, body: String, reason: &str) -> QueueResult<()> {
+    let id = next(txn, "message_id")?;
+    bury(txn, id, body, 0, reason)
+}
+
 pub(super) fn send(txn: &WriteTransaction, bodies: &[String], limit: usize) -> QueueResult<()> {
     // all or nothing: check every size before writing
     if let Some(big) = bodies.iter().find(|b| b.len() > limit) {
