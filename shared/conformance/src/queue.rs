@@ -69,6 +69,15 @@ macro_rules! queue_inspection_conformance_tests {
                 let (fresh, inspect) = ($make)().await;
                 $crate::queue::dead_letter_keeps_body_and_reason(&*fresh.adapter, &*inspect).await;
             }
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn dead_letter_body_parks_a_raw_body_with_its_reason() {
+                let (fresh, inspect) = ($make)().await;
+                $crate::queue::dead_letter_body_parks_a_raw_body_with_its_reason(
+                    &*fresh.adapter,
+                    &*inspect,
+                )
+                .await;
+            }
         }
     };
 }
@@ -341,4 +350,25 @@ pub async fn dead_letter_keeps_body_and_reason(
     assert_eq!(dead[0].reason, "Zendesk answered 404");
     let body = SyncMessage::decode(&dead[0].body).expect("the original body is kept");
     assert_eq!(body, changed(5));
+}
+
+pub async fn dead_letter_body_parks_a_raw_body_with_its_reason(
+    queue: &dyn SyncQueue,
+    inspect: &dyn QueueInspection,
+) {
+    queue
+        .dead_letter_body("{poison", "undecodable: expected value")
+        .await
+        .expect("dead letter a body");
+    let dead = inspect.dead_letters().await.expect("dead letters");
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(
+        (dead[0].body.as_str(), dead[0].reason.as_str()),
+        ("{poison", "undecodable: expected value")
+    );
+    assert_eq!(
+        queue.depth().await.expect("depth"),
+        0,
+        "a parked body never enters the queue"
+    );
 }
