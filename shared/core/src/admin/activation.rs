@@ -5,8 +5,8 @@ use zsync_mapping::{Integration, IntegrationId};
 
 use super::caller::Caller;
 use super::error::{AdminError, AdminResult};
-use super::integrations::integration_lease;
-use super::support::{Lease, load_integration, zendesk_for};
+use super::integrations::lock_integration;
+use super::support::{load_integration, zendesk_for};
 use crate::context::SyncContext;
 use crate::ports::secrets::webhook_secret_name;
 use crate::ports::{NewWebhook, TICKET_EVENT_SUBSCRIPTIONS, ZendeskError};
@@ -22,12 +22,7 @@ pub async fn activate_integration(
     id: &IntegrationId,
 ) -> AdminResult<Integration> {
     caller.require_manage(&load_integration(ctx, id).await?.value)?;
-    let lease = Lease::take(
-        ctx,
-        integration_lease(id),
-        format!("integration {id} is being changed by another request; retry"),
-    )
-    .await?;
+    let lease = lock_integration(ctx, id).await?;
     let result = activate_locked(ctx, id).await;
     lease.release(ctx).await;
     result
@@ -93,12 +88,7 @@ pub async fn deactivate_integration(
     id: &IntegrationId,
 ) -> AdminResult<Integration> {
     caller.require_manage(&load_integration(ctx, id).await?.value)?;
-    let lease = Lease::take(
-        ctx,
-        integration_lease(id),
-        format!("integration {id} is being changed by another request; retry"),
-    )
-    .await?;
+    let lease = lock_integration(ctx, id).await?;
     let result = async {
         let stored = load_integration(ctx, id).await?;
         remove_webhook(ctx, &stored.value).await?;

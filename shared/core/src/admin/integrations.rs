@@ -150,12 +150,7 @@ pub async fn delete_integration(
 ) -> AdminResult<()> {
     let stored = load_integration(ctx, id).await?;
     caller.require_manage(&stored.value)?;
-    let lease = Lease::take(
-        ctx,
-        integration_lease(id),
-        format!("integration {id} is being changed by another request; retry"),
-    )
-    .await?;
+    let lease = lock_integration(ctx, id).await?;
     let result = async {
         remove_webhook(ctx, &stored.value).await?;
         ctx.store.delete_integration(id).await?;
@@ -174,4 +169,14 @@ pub async fn delete_integration(
 /// between reading and writing the record; two at once could leak a webhook).
 pub fn integration_lease(id: &IntegrationId) -> String {
     format!("integration#{id}")
+}
+
+/// Takes [`integration_lease`], or answers 409 while another request holds it.
+pub(crate) async fn lock_integration(ctx: &SyncContext, id: &IntegrationId) -> AdminResult<Lease> {
+    Lease::take(
+        ctx,
+        integration_lease(id),
+        format!("integration {id} is being changed by another request; retry"),
+    )
+    .await
 }
