@@ -11,9 +11,21 @@ use zsync_mapping::{
 use crate::context::SyncContext;
 use crate::ports::{StoreError, StoreResult};
 
-/// Read-modify-write attempts before a state change gives up (each conflict means someone
-/// else wrote in between, so this only runs out under a storm of writers).
-const UPDATE_ATTEMPTS: usize = 8;
+/// Read-modify-write attempts before a state change gives up. Every mapper report bumps the
+/// job's version, so while a batch drains a state change can lose many races in a row: it
+/// backs off a little between attempts (see [`conflict_pause`]) instead of giving up early.
+const UPDATE_ATTEMPTS: usize = 32;
+
+/// A short, growing, jittered pause after a lost race (`2^attempt` ms capped at 64, plus up to
+/// as much again), so that concurrent counter updates drain before the next read.
+async fn conflict_pause(attempt: usize) {
+    let base_ms = 1u64 << attempt.min(6);
+    // Jitter from the clock's sub-millisecond digits: enough to de-synchronise two writers.
+    let jitter_us = u64::from(chrono::Utc::now().timestamp_subsec_micros() % 1000) * base_ms;
+    let pause =
+        std::time::Duration::from_millis(base_ms) + std::time::Duration::from_micros(jitter_us);
+    tokio::time::sleep(pause).await;
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
@@ -68,7 +80,10 @@ pub(crate) async fn update_job(
     change: impl Fn(&mut SyncJob) -> bool,
 ) -> StoreResult<Option<SyncJob>> {
     let mut last_conflict = None;
-    for _ in 0..UPDATE_ATTEMPTS {
+    for attempt in 0..UPDATE_ATTEMPTS {
+        if attempt > 0 {
+            conflict_pause(attempt).await;
+        }
         let Some(stored) = ctx.store.get_job(integration, id).await? else {
             return Ok(None);
         };
@@ -189,7 +204,15 @@ pub(crate) async fn close_abandoned(
 ) -> StoreResult<()> {
     let cutoff = ctx.clock.now() - ABANDONED_AFTER;
     for job in ctx.store.list_jobs(integration, ABANDONED_SCAN).await? {
-        if job.state.is_finished() || Some(&job.id) == attached || job.started_at > cutoff {
+        if job.state.is_finished() {
+            continue;
+        }
+        // A settled job whose last report lost its race to succeed it: succeed it now.
+        if job.is_settled() {
+            settle(ctx, &job).await?;
+            continue;
+        }
+        if Some(&job.id) == attached || job.started_at > cutoff {
             continue;
         }
         let reason = if job.export_complete {
