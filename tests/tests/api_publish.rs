@@ -115,7 +115,11 @@ async fn publishing_is_refused_with_two_way_off_or_bad_input() {
     let unknown = api
         .post(&path, &owner_token, json!({"integration_id": "nope"}))
         .await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{}", unknown.text);
+    assert_eq!(
+        unknown.json["error"]["fields"][0]["field"],
+        "integration_id"
+    );
     let inactive = api.integration(&owner_token, &owner, true, false).await;
     let refused = api
         .post(&path, &owner_token, json!({"integration_id": inactive}))

@@ -1,7 +1,7 @@
 //! Fuzz target: the HTTP API's request bodies. Arbitrary JSON (and arbitrary bytes) into every
 //! POST/PATCH route of the router, in process, as an admin and as a plain user: never a 5xx,
-//! never a panic, and every refusal in the `{"error": {"code", "message"}}` shape. Run long
-//! with `scripts/fuzz.sh`.
+//! never a panic, every refusal in the `{"error": {"code", "message"}}` shape, and every status
+//! one the OpenAPI document lists for the operation. Run long with `scripts/fuzz.sh`.
 
 mod api_common;
 mod fuzz_common;
@@ -18,8 +18,10 @@ const TARGET: &str = "api_body";
 struct World {
     rt: tokio::runtime::Runtime,
     api: api_common::Api,
-    /// (method, path) of every write route, with real ids filled in.
-    routes: Vec<(Method, String)>,
+    /// (method, path, documented path) of every write route, with real ids filled in.
+    routes: Vec<(Method, String, &'static str)>,
+    /// The generated OpenAPI document.
+    doc: serde_json::Value,
     admin: String,
     user: String,
 }
@@ -38,24 +40,55 @@ fn world() -> &'static World {
                     .await;
             let case = case["id"].as_str().unwrap().to_owned();
             let routes = vec![
-                (Method::POST, "/integrations".to_owned()),
-                (Method::PATCH, format!("/integrations/{integration}")),
+                (Method::POST, "/integrations".to_owned(), "/integrations"),
+                (
+                    Method::PATCH,
+                    format!("/integrations/{integration}"),
+                    "/integrations/{id}",
+                ),
                 (
                     Method::POST,
                     format!("/integrations/{integration}/activate"),
+                    "/integrations/{id}/activate",
                 ),
                 (
                     Method::POST,
                     format!("/integrations/{integration}/deactivate"),
+                    "/integrations/{id}/deactivate",
                 ),
-                (Method::POST, format!("/integrations/{integration}/sync")),
-                (Method::POST, "/users".to_owned()),
-                (Method::POST, "/cases".to_owned()),
-                (Method::PATCH, format!("/cases/{case}")),
-                (Method::POST, format!("/cases/{case}/comments")),
-                (Method::POST, format!("/cases/{case}/publish")),
-                (Method::POST, "/integrations/no-such-id/sync".to_owned()),
-                (Method::PATCH, "/cases/no-such-case".to_owned()),
+                (
+                    Method::POST,
+                    format!("/integrations/{integration}/sync"),
+                    "/integrations/{id}/sync",
+                ),
+                (Method::POST, "/users".to_owned(), "/users"),
+                (Method::POST, "/cases".to_owned(), "/cases"),
+                (Method::PATCH, format!("/cases/{case}"), "/cases/{id}"),
+                (
+                    Method::POST,
+                    format!("/cases/{case}/comments"),
+                    "/cases/{id}/comments",
+                ),
+                (
+                    Method::POST,
+                    format!("/cases/{case}/publish"),
+                    "/cases/{id}/publish",
+                ),
+                (
+                    Method::POST,
+                    "/integrations/no-such-id/sync".to_owned(),
+                    "/integrations/{id}/sync",
+                ),
+                (
+                    Method::PATCH,
+                    "/cases/no-such-case".to_owned(),
+                    "/cases/{id}",
+                ),
+                (
+                    Method::POST,
+                    "/cases/no-such-case/comments".to_owned(),
+                    "/cases/{id}/comments",
+                ),
             ];
             (api, routes, admin, user)
         });
@@ -64,6 +97,7 @@ fn world() -> &'static World {
             rt,
             api,
             routes,
+            doc: serde_json::to_value(zsync_api::openapi()).unwrap(),
             admin,
             user,
         }
@@ -72,7 +106,7 @@ fn world() -> &'static World {
 
 fn check(route: usize, as_admin: bool, body: &[u8], content_type: Option<&str>) {
     let world = world();
-    let (method, path) = &world.routes[route % world.routes.len()];
+    let (method, path, documented_path) = &world.routes[route % world.routes.len()];
     let mut kept = format!("{method} {path} admin={as_admin} type={content_type:?}\n").into_bytes();
     kept.extend_from_slice(body);
     fuzz_common::guard(TARGET, &kept, || {
@@ -92,6 +126,13 @@ fn check(route: usize, as_admin: bool, body: &[u8], content_type: Option<&str>) 
             assert!(
                 reply.status.as_u16() < 500,
                 "{method} {path}: {} {}",
+                reply.status,
+                reply.text
+            );
+            let operation = &world.doc["paths"][documented_path][method.as_str().to_lowercase()];
+            assert!(
+                operation["responses"].get(reply.status.as_str()).is_some(),
+                "{method} {path}: {} is not in the OpenAPI document: {}",
                 reply.status,
                 reply.text
             );
@@ -158,17 +199,20 @@ fn every_write_route_is_covered() {
             writes.push(path.clone());
         }
     }
-    let covered: Vec<String> = world().routes.iter().map(|(_, p)| p.clone()).collect();
     for path in writes.iter().filter(|p| !p.starts_with("/webhooks/")) {
-        let pattern: Vec<&str> = path.split('/').collect();
-        let hit = covered.iter().any(|c| {
-            let parts: Vec<&str> = c.split('/').collect();
-            parts.len() == pattern.len()
-                && parts
-                    .iter()
-                    .zip(&pattern)
-                    .all(|(a, b)| b.starts_with('{') || a == b)
-        });
+        let hit = world()
+            .routes
+            .iter()
+            .any(|(_, _, documented)| documented == path);
         assert!(hit, "write route {path} is not fuzzed");
+    }
+    // Each concrete path is an instance of the documented one it is checked against.
+    for (_, path, documented) in &world().routes {
+        let parts: Vec<&str> = path.split('/').collect();
+        let pattern: Vec<&str> = documented.split('/').collect();
+        assert_eq!(parts.len(), pattern.len(), "{path} vs {documented}");
+        for (a, b) in parts.iter().zip(&pattern) {
+            assert!(b.starts_with('{') || a == b, "{path} vs {documented}");
+        }
     }
 }

@@ -15,66 +15,73 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A JSON body; the request must carry one.
 pub struct JsonBody<T>(pub T);
 
-/// A JSON body that may be left out entirely (then `T::default()`).
-pub struct OptionalJsonBody<T>(pub T);
+/// A body read (size limited) but not yet checked: routes on an existing resource look the
+/// resource up first, so an unknown one is a 404 whatever the body holds, then [`Self::decode`].
+pub struct UncheckedJsonBody {
+    bytes: Bytes,
+    is_json: bool,
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = read_json_bytes(req, state, false).await?;
-        decode(&bytes).map(JsonBody)
+        UncheckedJsonBody::from_request(req, state)
+            .await?
+            .decode()
+            .map(JsonBody)
     }
 }
 
-impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
+impl<S: Send + Sync> FromRequest<S> for UncheckedJsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = read_json_bytes(req, state, true).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(OptionalJsonBody(T::default()));
-        }
-        decode(&bytes).map(OptionalJsonBody)
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase);
+        let is_json = content_type.as_deref().is_some_and(|ct| {
+            let essence = ct.split(';').next().unwrap_or_default().trim();
+            essence == "application/json" || essence.ends_with("+json")
+        });
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+                )
+            } else {
+                ApiError::bad_request(format!("the request body could not be read: {rejection}"))
+            }
+        })?;
+        Ok(UncheckedJsonBody { bytes, is_json })
     }
 }
 
-async fn read_json_bytes<S: Send + Sync>(
-    req: Request,
-    state: &S,
-    may_be_empty: bool,
-) -> Result<Bytes, ApiError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_ascii_lowercase);
-    let is_json = content_type.as_deref().is_some_and(|ct| {
-        let essence = ct.split(';').next().unwrap_or_default().trim();
-        essence == "application/json" || essence.ends_with("+json")
-    });
-    let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-            )
-        } else {
-            ApiError::bad_request(format!("the request body could not be read: {rejection}"))
+impl UncheckedJsonBody {
+    /// 415 unless the request said it is JSON, else the decoded body (400 naming the problem).
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if !self.is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the request body must be JSON (Content-Type: application/json)",
+            ));
         }
-    })?;
-    if bytes.is_empty() && may_be_empty {
-        return Ok(bytes);
+        decode(&self.bytes)
     }
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "the request body must be JSON (Content-Type: application/json)",
-        ));
+
+    /// [`Self::decode`], but no body at all (or only whitespace, as JSON) is `T::default()`.
+    pub fn decode_or_default<T: DeserializeOwned + Default>(&self) -> Result<T, ApiError> {
+        let blank = self.bytes.iter().all(u8::is_ascii_whitespace);
+        if blank && (self.bytes.is_empty() || self.is_json) {
+            return Ok(T::default());
+        }
+        self.decode()
     }
-    Ok(bytes)
 }
 
 /// Decodes JSON, naming the offending field (`status: unknown variant ...`, or the unknown

@@ -167,3 +167,7 @@ mod tests {
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     }
 }
+
+#[cfg(test)]
+#[path = "openapi_tests.rs"]
+mod openapi_tests;

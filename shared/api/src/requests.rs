@@ -1,14 +1,18 @@
 //! What the API accepts. Every body refuses unknown fields (400 naming the field); required
-//! fields are optional here so that a missing one is a field error listed with the others.
+//! fields are `Option` here so that a missing one is a field error listed with the others, and
+//! `#[schema(required = true)]` tells the OpenAPI document which ones the validation requires.
 
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
+use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
 use zsync_core::admin::{CasePatch, NewCase, NewCaseComment, NewUser};
 use zsync_mapping::settings::{IntegrationPatch, IntegrationSettings};
 use zsync_mapping::{CasePriority, CaseStatus, ContactId, IntegrationId, Role, UserId};
 
-use crate::schema_docs::{CasePriorityDoc, CaseStatusDoc, RoleDoc, SyncPriorityDoc};
+use crate::schema_docs::{
+    CasePriorityDoc, CaseStatusDoc, IntegrationTypeDoc, RoleDoc, SyncPriorityDoc,
+};
 
 /// A present field, possibly `null`: `Some(None)` is an explicit `null` (clears the value).
 fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -23,17 +27,23 @@ where
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIntegrationRequest {
-    /// Must be `zendesk`.
     #[serde(rename = "type")]
+    #[schema(value_type = IntegrationTypeDoc, required = true)]
     pub integration_type: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 255, pattern = r"\S")]
     pub name: Option<String>,
     /// `https://<sub>.zendesk.com`.
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub url: Option<String>,
+    #[schema(value_type = String, required = true, format = Email)]
     pub api_email: Option<String>,
     /// Write-only: stored in the secret store, never returned.
-    #[schema(value_type = Option<String>, write_only)]
+    #[schema(value_type = String, required = true, write_only, min_length = 1, pattern = r"\S")]
     pub api_token: Option<SecretString>,
+    /// Blank or `null`: no default Zendesk user.
     pub default_zendesk_user_email: Option<String>,
+    /// A CRM user; a non-admin may only name themselves.
+    #[schema(value_type = String, required = true, min_length = 1, pattern = r"\S")]
     pub owner_id: Option<String>,
     pub two_way_sync: Option<bool>,
     /// Required when `two_way_sync` is on.
@@ -62,16 +72,21 @@ impl From<CreateIntegrationRequest> for IntegrationSettings {
 #[serde(deny_unknown_fields)]
 pub struct PatchIntegrationRequest {
     #[serde(rename = "type")]
+    #[schema(value_type = Option<IntegrationTypeDoc>)]
     pub integration_type: Option<String>,
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub name: Option<String>,
+    #[schema(min_length = 1)]
     pub url: Option<String>,
+    #[schema(format = Email)]
     pub api_email: Option<String>,
-    #[schema(value_type = Option<String>, write_only)]
+    #[schema(value_type = Option<String>, write_only, min_length = 1, pattern = r"\S")]
     pub api_token: Option<SecretString>,
-    /// `null` clears it.
+    /// `null` or blank clears it.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub default_zendesk_user_email: Option<Option<String>>,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub owner_id: Option<String>,
     pub two_way_sync: Option<bool>,
     #[serde(default, deserialize_with = "present")]
@@ -108,10 +123,13 @@ pub struct SyncRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(value_type = String, required = true, format = Email)]
     pub email: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 255, pattern = r"\S")]
     pub name: Option<String>,
+    /// Default none.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<RoleDoc>>)]
+    #[schema(value_type = Vec<RoleDoc>)]
     pub roles: Vec<Role>,
 }
 
@@ -129,6 +147,7 @@ impl From<CreateUserRequest> for NewUser {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCaseRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 255, pattern = r"\S")]
     pub subject: Option<String>,
     pub description: Option<String>,
     /// Default `open`.
@@ -158,6 +177,7 @@ impl From<CreateCaseRequest> for NewCase {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchCaseRequest {
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub subject: Option<String>,
     pub description: Option<String>,
     #[schema(value_type = Option<CaseStatusDoc>)]
@@ -189,6 +209,7 @@ impl From<PatchCaseRequest> for CasePatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentRequest {
+    #[schema(value_type = String, required = true, min_length = 1, pattern = r"\S")]
     pub body: Option<String>,
     /// Default true.
     pub public: Option<bool>,
@@ -207,6 +228,7 @@ impl From<CommentRequest> for NewCaseComment {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
+    #[schema(value_type = String, required = true, min_length = 1, pattern = r"\S")]
     pub integration_id: Option<String>,
 }
 
@@ -225,9 +247,10 @@ impl PublishRequest {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page; absent or empty: the first page.
     pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
+    /// Page size, 1–200; absent or empty: 50.
+    #[param(schema_with = limit_schema)]
     pub limit: Option<String>,
 }
 
@@ -238,11 +261,14 @@ pub struct PageParams {
 pub struct CaseListParams {
     /// Exact subject.
     pub subject: Option<String>,
-    /// `open`, `in_progress`, `resolved` or `closed`.
+    /// `open`, `in_progress`, `resolved` or `closed`; empty: any.
+    #[param(schema_with = status_filter_schema)]
     pub status: Option<String>,
     pub integration_id: Option<String>,
+    /// `next_cursor` of the previous page; absent or empty: the first page.
     pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
+    /// Page size, 1–200; absent or empty: 50.
+    #[param(schema_with = limit_schema)]
     pub limit: Option<String>,
 }
 
@@ -251,16 +277,37 @@ pub struct CaseListParams {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct LimitParams {
-    /// Number of entries, 1–200 (default 50).
+    /// Number of entries, 1–200; absent or empty: 50.
+    #[param(schema_with = limit_schema)]
     pub limit: Option<String>,
 }
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
 
-/// Parses a `limit` query parameter.
+/// `limit`: a whole number 1–200, or empty (`?limit=`, the same as leaving it out).
+fn limit_schema() -> Schema {
+    let number = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(MAX_LIMIT as u32));
+    let empty = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some([""]));
+    AnyOfBuilder::new().item(number).item(empty).into()
+}
+
+/// `status` filter: a case status, or empty (`?status=`, no filter).
+fn status_filter_schema() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["open", "in_progress", "resolved", "closed", ""]))
+        .into()
+}
+
+/// Parses a `limit` query parameter; an empty `limit=` is the default, as if left out.
 pub fn parse_limit(raw: Option<&str>) -> Result<usize, crate::error::ApiError> {
-    let Some(raw) = raw else {
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
         return Ok(DEFAULT_LIMIT);
     };
     match raw.trim().parse::<usize>() {

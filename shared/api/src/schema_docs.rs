@@ -24,6 +24,14 @@ pub enum CasePriorityDoc {
     High,
 }
 
+/// The kind of an integration; only `zendesk` exists.
+#[derive(ToSchema)]
+#[schema(as = IntegrationType)]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrationTypeDoc {
+    Zendesk,
+}
+
 #[derive(ToSchema)]
 #[schema(as = SyncPriority)]
 #[serde(rename_all = "snake_case")]

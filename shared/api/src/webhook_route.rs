@@ -12,11 +12,23 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use zsync_core::context::SyncContext;
 use zsync_core::intake::{MAX_WEBHOOK_BODY_BYTES, WebhookRefusal, accept_webhook};
 use zsync_core::webhook_signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use zsync_mapping::IntegrationId;
+
+/// The webhook route's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookAccepted {
+    /// Messages queued; 0 for a repeated event.
+    pub accepted: usize,
+    /// `true` when the event was delivered before (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<bool>,
+}
 
 pub const WEBHOOK_PATH: &str = "/webhooks/zendesk/{integration_id}";
 
@@ -74,10 +86,16 @@ async fn receive(
     )
     .await;
     match answer {
-        Ok(accepted) if accepted.duplicate => {
-            axum::Json(json!({"accepted": 0, "duplicate": true})).into_response()
-        }
-        Ok(accepted) => axum::Json(json!({"accepted": accepted.enqueued})).into_response(),
+        Ok(accepted) if accepted.duplicate => axum::Json(WebhookAccepted {
+            accepted: 0,
+            duplicate: Some(true),
+        })
+        .into_response(),
+        Ok(accepted) => axum::Json(WebhookAccepted {
+            accepted: accepted.enqueued,
+            duplicate: None,
+        })
+        .into_response(),
         Err(refused) => {
             if refused.status() >= 500 {
                 tracing::warn!(integration = %integration_id, error = %refused, "webhook not taken");

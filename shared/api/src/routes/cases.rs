@@ -3,13 +3,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use zsync_core::admin;
+use zsync_core::admin::{self, AdminError};
 use zsync_core::ports::CaseFilter;
 use zsync_mapping::{CaseId, IntegrationId};
 
 use crate::AppState;
 use crate::auth::AuthedCaller;
-use crate::body::{JsonBody, QueryParams};
+use crate::body::{JsonBody, QueryParams, UncheckedJsonBody};
 use crate::error::{ApiError, ErrorBody};
 use crate::requests::{
     CaseListParams, CommentRequest, CreateCaseRequest, PatchCaseRequest, PublishRequest,
@@ -18,6 +18,20 @@ use crate::requests::{
 use crate::views::{CaseResponse, CommentView, PageOf};
 
 type ApiResult<T> = Result<T, ApiError>;
+
+/// 404 for an unknown case, checked before anything in the body: the path names the resource.
+async fn require_case(state: &AppState, id: &CaseId) -> ApiResult<()> {
+    match state
+        .ctx
+        .store
+        .get_case(id)
+        .await
+        .map_err(AdminError::from)?
+    {
+        Some(_) => Ok(()),
+        None => Err(AdminError::not_found("case", id).into()),
+    }
+}
 
 #[utoipa::path(get, path = "/cases", tag = "cases",
     params(CaseListParams),
@@ -43,7 +57,13 @@ pub async fn list_cases(
             .filter(|s| !s.is_empty())
             .map(IntegrationId::new),
     };
-    let page = admin::list_cases(&state.ctx, &filter, params.cursor.as_deref(), limit).await?;
+    let page = admin::list_cases(
+        &state.ctx,
+        &filter,
+        params.cursor.as_deref().filter(|c| !c.is_empty()),
+        limit,
+    )
+    .await?;
     Ok(Json(PageOf {
         items: page.items.into_iter().map(CaseResponse::from).collect(),
         next_cursor: page.next_cursor,
@@ -52,8 +72,10 @@ pub async fn list_cases(
 
 #[utoipa::path(post, path = "/cases", tag = "cases",
     request_body = CreateCaseRequest,
-    responses((status = 201, body = CaseResponse), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)),
+    responses((status = 201, body = CaseResponse),
+              (status = 400, body = ErrorBody, description = "invalid fields, or `assigned_to` / `contact_id` names no one"),
+              (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_case(
     State(state): State<AppState>,
@@ -82,16 +104,22 @@ pub async fn show_case(
     params(("id" = String, Path, description = "case id")),
     request_body = PatchCaseRequest,
     responses((status = 200, body = CaseResponse, description = "changes to a linked case go to Zendesk when two-way sync is on"),
-              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+              (status = 400, body = ErrorBody, description = "invalid fields, or `assigned_to` / `contact_id` names no one"),
+              (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no such case (whatever the body)"),
+              (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn edit_case(
     State(state): State<AppState>,
     AuthedCaller(_caller): AuthedCaller,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<PatchCaseRequest>,
+    body: UncheckedJsonBody,
 ) -> ApiResult<Json<CaseResponse>> {
-    let view = admin::edit_case(&state.ctx, &CaseId::new(id), body.into()).await?;
+    let id = CaseId::new(id);
+    require_case(&state, &id).await?;
+    let body: PatchCaseRequest = body.decode()?;
+    let view = admin::edit_case(&state.ctx, &id, body.into()).await?;
     Ok(Json(view.into()))
 }
 
@@ -99,15 +127,20 @@ pub async fn edit_case(
     params(("id" = String, Path, description = "case id")),
     request_body = CommentRequest,
     responses((status = 201, body = CommentView), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+              (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no such case (whatever the body)"),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn add_comment(
     State(state): State<AppState>,
     AuthedCaller(caller): AuthedCaller,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<CommentRequest>,
+    body: UncheckedJsonBody,
 ) -> ApiResult<(StatusCode, Json<CommentView>)> {
-    let comment = admin::add_comment(&state.ctx, &caller, &CaseId::new(id), body.into()).await?;
+    let id = CaseId::new(id);
+    require_case(&state, &id).await?;
+    let body: CommentRequest = body.decode()?;
+    let comment = admin::add_comment(&state.ctx, &caller, &id, body.into()).await?;
     Ok((StatusCode::CREATED, Json(comment.into())))
 }
 
@@ -115,20 +148,40 @@ pub async fn add_comment(
     params(("id" = String, Path, description = "case id")),
     request_body = PublishRequest,
     responses((status = 201, body = CaseResponse, description = "published: linked to the new Zendesk ticket"),
-              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody, description = "two-way sync is off, the case is already linked, or a publish is in progress"),
-              (status = 502, body = ErrorBody)),
+              (status = 400, body = ErrorBody, description = "`integration_id` missing or naming no integration"),
+              (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no such case (whatever the body)"),
+              (status = 409, body = ErrorBody, description = "two-way sync is off, the integration is inactive, the case is already linked, or a publish is in progress"),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "Zendesk refused the ticket or the credentials"),
+              (status = 502, body = ErrorBody),
+              (status = 503, body = ErrorBody, description = "Zendesk rate-limited the request")),
     security(("bearer" = [])))]
 pub async fn publish_case(
     State(state): State<AppState>,
     AuthedCaller(_caller): AuthedCaller,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<PublishRequest>,
+    body: UncheckedJsonBody,
 ) -> ApiResult<(StatusCode, Json<CaseResponse>)> {
+    let id = CaseId::new(id);
+    require_case(&state, &id).await?;
+    let body: PublishRequest = body.decode()?;
     let integration = body
         .integration_id()
         .ok_or_else(|| ApiError::field("integration_id", "is required"))?;
-    let view = admin::publish_case(&state.ctx, &CaseId::new(id), &integration).await?;
+    // A reference in the body that resolves to nothing is an invalid field, like an unknown
+    // `contact_id`; 404 is kept for the case named by the path.
+    let view = admin::publish_case(&state.ctx, &id, &integration)
+        .await
+        .map_err(|e| match e {
+            AdminError::NotFound {
+                entity: "integration",
+                ..
+            } => ApiError::field(
+                "integration_id",
+                format!("no integration with id {integration}"),
+            ),
+            other => other.into(),
+        })?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }

@@ -8,7 +8,7 @@ use zsync_mapping::{IntegrationId, JobId};
 
 use crate::AppState;
 use crate::auth::AuthedCaller;
-use crate::body::{JsonBody, OptionalJsonBody, QueryParams};
+use crate::body::{JsonBody, QueryParams, UncheckedJsonBody};
 use crate::error::{ApiError, ErrorBody};
 use crate::requests::{
     CreateIntegrationRequest, LimitParams, PatchIntegrationRequest, SyncRequest, parse_limit,
@@ -20,8 +20,10 @@ type ApiResult<T> = Result<T, ApiError>;
 #[utoipa::path(post, path = "/integrations", tag = "integrations",
     request_body = CreateIntegrationRequest,
     responses((status = 201, body = IntegrationView, description = "created, inactive"),
-              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
+              (status = 400, body = ErrorBody, description = "invalid fields, or `owner_id` names no CRM user"),
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "a non-admin named someone else as the owner"),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_integration(
     State(state): State<AppState>,
@@ -65,15 +67,20 @@ pub async fn show_integration(
     request_body = PatchIntegrationRequest,
     responses((status = 200, body = IntegrationView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+              (status = 404, body = ErrorBody, description = "no such integration (whatever the body)"),
+              (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn edit_integration(
     State(state): State<AppState>,
     AuthedCaller(caller): AuthedCaller,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<PatchIntegrationRequest>,
+    body: UncheckedJsonBody,
 ) -> ApiResult<Json<IntegrationView>> {
     let id = IntegrationId::new(id);
+    // 404 / 403 for the integration in the path before anything in the body.
+    admin::show_integration(&state.ctx, &caller, &id).await?;
+    let body: PatchIntegrationRequest = body.decode()?;
     let edited = admin::edit_integration(&state.ctx, &caller, &id, body.into()).await?;
     Ok(Json(edited.into()))
 }
@@ -99,7 +106,8 @@ pub async fn delete_integration(
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody, description = "Zendesk refused the credentials"),
-              (status = 502, body = ErrorBody)),
+              (status = 502, body = ErrorBody),
+              (status = 503, body = ErrorBody, description = "Zendesk rate-limited the request")),
     security(("bearer" = [])))]
 pub async fn activate_integration(
     State(state): State<AppState>,
@@ -132,16 +140,20 @@ pub async fn deactivate_integration(
     request_body(content = SyncRequest, description = "may be empty: {\"full\": false}"),
     responses((status = 202, body = JobView, description = "queued"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody, description = "the integration is not active")),
+              (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no such integration (whatever the body)"),
+              (status = 409, body = ErrorBody, description = "the integration is not active"),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn schedule_sync(
     State(state): State<AppState>,
     AuthedCaller(caller): AuthedCaller,
     Path(id): Path<String>,
-    OptionalJsonBody(body): OptionalJsonBody<SyncRequest>,
+    body: UncheckedJsonBody,
 ) -> ApiResult<(StatusCode, Json<JobView>)> {
     let id = IntegrationId::new(id);
+    admin::show_integration(&state.ctx, &caller, &id).await?;
+    let body: SyncRequest = body.decode_or_default()?;
     let job = admin::schedule_integration_sync(&state.ctx, &caller, &id, body.full).await?;
     Ok((StatusCode::ACCEPTED, Json(job.into())))
 }

@@ -4,6 +4,9 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::error::ErrorBody;
+use crate::webhook_route::WebhookAccepted;
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     #[schema(example = "ok")]
@@ -28,7 +31,12 @@ pub async fn openapi_json() {}
            ("X-Zendesk-Webhook-Signature" = String, Header, description = "base64(HMAC-SHA256(secret, timestamp + body))"),
            ("X-Zendesk-Webhook-Signature-Timestamp" = String, Header, description = "RFC 3339")),
     request_body(content = serde_json::Value, description = "a Zendesk event-subscription or trigger body"),
-    responses((status = 200, description = "accepted and queued"),
-              (status = 401, description = "missing or invalid signature")))]
+    responses((status = 200, body = WebhookAccepted, description = "accepted and queued"),
+              (status = 400, body = ErrorBody, description = "not a webhook body zendesk-sync understands"),
+              (status = 401, body = ErrorBody, description = "missing or invalid signature"),
+              (status = 404, body = ErrorBody, description = "no such integration"),
+              (status = 410, body = ErrorBody, description = "the integration is not active"),
+              (status = 413, body = ErrorBody),
+              (status = 503, body = ErrorBody, description = "the store or queue is unavailable; Zendesk retries")))]
 #[allow(dead_code)]
 pub async fn zendesk_webhook() {}

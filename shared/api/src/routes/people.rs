@@ -19,7 +19,8 @@ type ApiResult<T> = Result<T, ApiError>;
     request_body = CreateUserRequest,
     responses((status = 201, body = UserView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "not an admin"),
-              (status = 409, body = ErrorBody, description = "the e-mail is taken")),
+              (status = 409, body = ErrorBody, description = "the e-mail is taken"),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_user(
     State(state): State<AppState>,
@@ -41,7 +42,12 @@ pub async fn list_users(
     QueryParams(params): QueryParams<PageParams>,
 ) -> ApiResult<Json<PageOf<UserView>>> {
     let limit = parse_limit(params.limit.as_deref())?;
-    let page = admin::list_users(&state.ctx, params.cursor.as_deref(), limit).await?;
+    let page = admin::list_users(
+        &state.ctx,
+        params.cursor.as_deref().filter(|c| !c.is_empty()),
+        limit,
+    )
+    .await?;
     Ok(Json(PageOf {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: page.next_cursor,
@@ -59,7 +65,12 @@ pub async fn list_contacts(
     QueryParams(params): QueryParams<PageParams>,
 ) -> ApiResult<Json<PageOf<ContactView>>> {
     let limit = parse_limit(params.limit.as_deref())?;
-    let page = admin::list_contacts(&state.ctx, params.cursor.as_deref(), limit).await?;
+    let page = admin::list_contacts(
+        &state.ctx,
+        params.cursor.as_deref().filter(|c| !c.is_empty()),
+        limit,
+    )
+    .await?;
     Ok(Json(PageOf {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: page.next_cursor,
