@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use chrono::Duration as ChronoDuration;
 use tokio::sync::watch;
 use zsync_core::export::{RunEnd, run_integration_export};
-use zsync_core::ports::SyncQueue;
 use zsync_core::sync::run_worker;
 
 use crate::world::{BoxError, World};
@@ -41,7 +40,13 @@ pub fn start_workers(
     (stop, handles)
 }
 
-pub async fn run(world: &World, workers: usize) -> Result<FirstSync, BoxError> {
+/// The first sync of `world`'s integration; done when the queue is empty, which is checked
+/// every `depth_poll` (on SQS each check is a request, so the AWS run polls less often).
+pub async fn run(
+    world: &World,
+    workers: usize,
+    depth_poll: Duration,
+) -> Result<FirstSync, BoxError> {
     world.sim.reset_request_counts();
     let started = Instant::now();
     let (stop, handles) = start_workers(world, workers);
@@ -59,7 +64,7 @@ pub async fn run(world: &World, workers: usize) -> Result<FirstSync, BoxError> {
         }
     }
     let export_elapsed = export_elapsed.ok_or("the export did not complete")?;
-    wait_for_empty_queue(world, Duration::from_secs(3_600)).await?;
+    wait_for_empty_queue(world, Duration::from_secs(3_600), depth_poll).await?;
     let elapsed = started.elapsed();
     let _ = stop.send(true);
     for handle in handles {
@@ -75,13 +80,17 @@ pub async fn run(world: &World, workers: usize) -> Result<FirstSync, BoxError> {
     })
 }
 
-pub async fn wait_for_empty_queue(world: &World, bound: Duration) -> Result<(), BoxError> {
+pub async fn wait_for_empty_queue(
+    world: &World,
+    bound: Duration,
+    poll: Duration,
+) -> Result<(), BoxError> {
     let until = Instant::now() + bound;
     while Instant::now() < until {
-        if world.queue.depth().await? == 0 {
+        if world.ctx.queue.depth().await? == 0 {
             return Ok(());
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(poll).await;
     }
     Err("the queue did not drain in time".into())
 }

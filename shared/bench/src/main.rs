@@ -16,14 +16,32 @@
 //!   to the mapper (as the SQS event source invokes it) and through the local queue workers;
 //! - peak RSS of the process and of one mapper batch (VmHWM, reset before the batch) [< 100 MiB];
 //! - Lambda cold start of each function binary in `--bin-dir` (default target/release) against
-//!   a local Runtime API stub, and each binary's size [< 20 ms].
+//!   a local Runtime API stub, and each binary's size [< 20 ms];
+//! - the same first sync against moto on the cloud adapters (DynamoDB store, SQS queue,
+//!   Secrets Manager; fresh table, queue pair and secret prefix per run), reported separately
+//!   because it is emulator-bound: its seconds and tickets/s measure moto, its DynamoDB, SQS
+//!   and Secrets Manager requests per ticket are what AWS would bill (the DynamoDB count
+//!   includes the SDK's retries of moto's own HTTP 500s, a few percent). It runs when
+//!   `AWS_ENDPOINT_URL` names a local emulator (127.0.0.1/localhost only; otherwise the report
+//!   says how to enable it), on `--moto-tickets` tickets (default 300, 0 skips it: moto
+//!   serves at most a few hundred requests a second, and each of its TransactWriteItems
+//!   copies the whole table, so it slows as the table grows — 200 tickets took 1.5–2 min on a
+//!   busy 2-core machine). It fails rather than report a run that left a ticket without its
+//!   case or a message in the dead-letter queue:
+//!
+//! ```text
+//! source scripts/moto.sh && moto_start && target/release/zsync-bench --moto-tickets 300; moto_stop
+//! ```
 //!
 //! The data dir defaults to a temporary directory on the working disk (the store fsyncs every
 //! write transaction, as it does in production); `--data-dir /dev/shm` shows the cost without.
+//! Logs are off unless `RUST_LOG` is set (`RUST_LOG=warn` shows the sync's retries on stderr).
 //!
 //! Criterion benches of the pure hot paths: `cargo bench -p zsync-bench` (map + merge a ticket)
 //! and `cargo bench -p zsync-zendesk` (parse an export page).
 
+mod aws_report;
+mod aws_sync;
 mod cold_start;
 mod first_sync;
 mod memory;
@@ -55,6 +73,11 @@ struct Args {
     /// Where the Lambda binaries are.
     #[arg(long, default_value = "target/release")]
     bin_dir: PathBuf,
+    /// Tickets of the first sync on DynamoDB/SQS against moto, run when AWS_ENDPOINT_URL
+    /// names a local emulator (0 skips it). Modest: a ticket costs ~23 DynamoDB and SQS
+    /// requests and moto serves a few hundred a second at best, so 300 take minutes.
+    #[arg(long, default_value_t = 300)]
+    moto_tickets: usize,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -64,6 +87,13 @@ fn ms(d: Duration) -> f64 {
 #[tokio::main]
 async fn main() -> Result<(), world::BoxError> {
     let args = Args::parse();
+    // Quiet by default (the report is the output); `RUST_LOG=warn` shows e.g. the sync's retries.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let dir = match &args.data_dir {
         Some(parent) => tempfile::tempdir_in(parent)?,
         None => tempfile::tempdir()?,
@@ -83,7 +113,7 @@ async fn main() -> Result<(), world::BoxError> {
     let write = first_sync::write_txn_cost(&world, 200).await?;
     println!("store write transaction (fsync): {:.2} ms", ms(write));
 
-    let sync = first_sync::run(&world, args.workers).await?;
+    let sync = first_sync::run(&world, args.workers, Duration::from_millis(20)).await?;
     let secs = sync.elapsed.as_secs_f64();
     println!(
         "first sync: {} tickets in {:.2} s = {:.0} tickets/s (export alone {:.2} s); {:.2} ms per ticket = {:.1} write transactions at the measured fsync cost",
@@ -182,10 +212,8 @@ async fn main() -> Result<(), world::BoxError> {
             Err(why) => println!("cold start {}: not measured: {why}", start.function),
         }
     }
-    if std::env::var_os("AWS_ENDPOINT_URL").is_some() {
-        println!(
-            "AWS_ENDPOINT_URL is set, but this build has no DynamoDB/SQS run (see the crate docs)"
-        );
-    }
+    // Requesters scale with the tickets, as in the embedded run.
+    let moto_users = (args.users * args.moto_tickets / args.tickets.max(1)).max(1);
+    aws_report::section(args.moto_tickets, moto_users, args.workers, args.seed).await?;
     Ok(())
 }

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use chrono::SecondsFormat;
 use secrecy::SecretString;
 use zsync_core::intake::accept_webhook;
-use zsync_core::ports::SyncQueue;
 use zsync_core::sync::{Handling, handle_message};
 use zsync_core::webhook_signature::sign;
 use zsync_zendesk_sim::TicketChange;
@@ -100,12 +99,13 @@ pub async fn measure(
 /// Receives what intake enqueued and applies it, as the mapper Lambda would be invoked.
 async fn apply_now(world: &World) -> Result<(), BoxError> {
     let deliveries = world
+        .ctx
         .queue
         .receive(10, chrono::Duration::seconds(60))
         .await?;
     for delivery in deliveries {
         match handle_message(&world.ctx, &delivery.message, delivery.receive_count, 5).await {
-            Handling::Done | Handling::Dropped(_) => world.queue.ack(&delivery.receipt).await?,
+            Handling::Done | Handling::Dropped(_) => world.ctx.queue.ack(&delivery.receipt).await?,
             Handling::Retry(reason) => return Err(reason.into()),
         }
     }

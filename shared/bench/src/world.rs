@@ -1,6 +1,8 @@
-//! The measured system: a seeded simulated Zendesk account and the embedded adapters wired as
-//! the local server wires them (store, queue with default options, secret file, the real
-//! Zendesk client), with one active integration.
+//! The measured system: a seeded simulated Zendesk account and adapters wired as the service
+//! wires them, with one active integration. [`build`] uses the embedded adapters as the local
+//! server does (store, queue with default options, secret file); `aws_sync` hands
+//! [`assemble`] the DynamoDB, SQS and Secrets Manager adapters instead. Either way the real
+//! Zendesk client talks to the simulator.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,6 +11,7 @@ use chrono::Utc;
 use secrecy::SecretString;
 use zsync_core::context::{ServiceSettings, SyncContext, SystemClock};
 use zsync_core::ports::secrets::{api_token_name, webhook_secret_name};
+use zsync_core::ports::{CrmStore, SecretStore, SyncQueue};
 use zsync_embedded::{EmbeddedQueue, EmbeddedStore, FileSecretStore, QueueOptions};
 use zsync_mapping::zendesk::UserRole;
 use zsync_mapping::{CrmUser, Integration, IntegrationId, Role, UserId};
@@ -22,7 +25,6 @@ pub const WEBHOOK_SECRET: &str = "bench-webhook-secret";
 pub struct World {
     pub sim: Simulator,
     pub ctx: SyncContext,
-    pub queue: Arc<EmbeddedQueue>,
     pub integration: IntegrationId,
     pub ticket_ids: Vec<u64>,
 }
@@ -44,8 +46,36 @@ fn unpaced_client() -> ClientConfig {
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The storage side of the service: whichever adapters the run measures.
+pub struct Ports {
+    pub store: Arc<dyn CrmStore>,
+    pub queue: Arc<dyn SyncQueue>,
+    pub secrets: Arc<dyn SecretStore>,
+}
+
+/// The embedded adapters in `data_dir`, as the local server opens them.
 pub async fn build(
     data_dir: &Path,
+    tickets: usize,
+    users: usize,
+    seed: u64,
+) -> Result<World, BoxError> {
+    let store = EmbeddedStore::open(data_dir.join("store.redb")).await?;
+    let queue =
+        EmbeddedQueue::open_with(data_dir.join("queue.redb"), QueueOptions::default()).await?;
+    let secrets = FileSecretStore::open(data_dir.join("secrets.json")).await?;
+    let ports = Ports {
+        store: Arc::new(store),
+        queue: Arc::new(queue),
+        secrets: Arc::new(secrets),
+    };
+    assemble(ports, tickets, users, seed).await
+}
+
+/// Seeds a new simulator (`tickets` × 3 comments, `users` requesters) and wires `ports` to it
+/// with one active integration whose secrets are stored.
+pub async fn assemble(
+    ports: Ports,
     tickets: usize,
     users: usize,
     seed: u64,
@@ -60,15 +90,10 @@ pub async fn build(
         comments_per_ticket: 3,
         seed,
     });
-    let store = EmbeddedStore::open(data_dir.join("store.redb")).await?;
-    let queue = Arc::new(
-        EmbeddedQueue::open_with(data_dir.join("queue.redb"), QueueOptions::default()).await?,
-    );
-    let secrets = FileSecretStore::open(data_dir.join("secrets.json")).await?;
     let ctx = SyncContext {
-        store: Arc::new(store),
-        queue: queue.clone(),
-        secrets: Arc::new(secrets),
+        store: ports.store,
+        queue: ports.queue,
+        secrets: ports.secrets,
         zendesk: Arc::new(ZendeskClientFactory::new(unpaced_client())?),
         clock: Arc::new(SystemClock),
         settings: ServiceSettings {
@@ -116,7 +141,6 @@ pub async fn build(
     Ok(World {
         sim,
         ctx,
-        queue,
         integration,
         ticket_ids: seeded.ticket_ids,
     })
