@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};
 
+use crate::group_commit::GroupedDatabase;
+
 /// Errors the blocking helpers need to build; each port has its own error type.
 pub(crate) trait BackendError: Sized {
     fn backend(reason: String) -> Self;
@@ -27,36 +29,31 @@ pub(crate) fn backend<E: BackendError>(error: impl Into<redb::Error>) -> E {
 }
 
 /// Runs `work` on the blocking pool with the database.
-pub(crate) async fn run<T, E, F>(db: &Arc<Database>, work: F) -> Result<T, E>
+pub(crate) async fn run<T, E, F>(db: &Arc<GroupedDatabase>, work: F) -> Result<T, E>
 where
     T: Send + 'static,
     E: BackendError + Send + 'static,
     F: FnOnce(&Database) -> Result<T, E> + Send + 'static,
 {
     let db = Arc::clone(db);
-    tokio::task::spawn_blocking(move || work(&db))
+    tokio::task::spawn_blocking(move || work(db.database()))
         .await
         .unwrap_or_else(|join| Err(E::backend(format!("database task failed: {join}"))))
 }
 
-/// Runs `work` in one write transaction, committed only if it succeeds (else rolled back).
-pub(crate) async fn write<T, E, F>(db: &Arc<Database>, work: F) -> Result<T, E>
+/// Runs `work` in a write transaction, committed only if it succeeds (else rolled back); see
+/// [`GroupedDatabase::write`] (`work` may run more than once).
+pub(crate) async fn write<T, E, F>(db: &Arc<GroupedDatabase>, work: F) -> Result<T, E>
 where
     T: Send + 'static,
     E: BackendError + Send + 'static,
-    F: FnOnce(&WriteTransaction) -> Result<T, E> + Send + 'static,
+    F: Fn(&WriteTransaction) -> Result<T, E> + Send + 'static,
 {
-    run(db, move |db| {
-        let txn = db.begin_write().map_err(backend)?;
-        let out = work(&txn)?;
-        txn.commit().map_err(backend)?;
-        Ok(out)
-    })
-    .await
+    db.write(work).await
 }
 
 /// Runs `work` in one read transaction (a consistent snapshot).
-pub(crate) async fn read<T, E, F>(db: &Arc<Database>, work: F) -> Result<T, E>
+pub(crate) async fn read<T, E, F>(db: &Arc<GroupedDatabase>, work: F) -> Result<T, E>
 where
     T: Send + 'static,
     E: BackendError + Send + 'static,

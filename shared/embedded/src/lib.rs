@@ -3,9 +3,11 @@
 //!
 //! redb is blocking; every transaction runs on tokio's blocking pool so the async runtime never
 //! waits on disk I/O. redb allows one write transaction at a time, which makes every conditional
-//! write (version check + write) atomic without further locking.
+//! write (version check + write) atomic without further locking; concurrent writes share one
+//! durable commit (`group_commit`).
 
 mod blocking;
+mod group_commit;
 
 /// redb's page cache per database file. Its default (1 GiB) lets a long sync grow the local
 /// server past 200 MiB of RSS; the working set (recent cases, indexes, the queue head) is small.

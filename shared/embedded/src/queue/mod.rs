@@ -7,13 +7,13 @@ mod port;
 use std::path::Path;
 use std::sync::Arc;
 
-use redb::Database;
 use serde::{Deserialize, Serialize};
 use zsync_core::ports::{QueueError, QueueResult};
 use zsync_mapping::Timestamp;
 
 use crate::OpenError;
 use crate::blocking::{backend, read, run, write};
+use crate::group_commit::GroupedDatabase;
 
 /// Tunables; the defaults mirror the SQS queue in `template.yaml`.
 #[derive(Clone, Copy, Debug)]
@@ -48,7 +48,7 @@ pub struct DeadLetter {
 /// The embedded `SyncQueue`. Cheap to clone; clones share the open database.
 #[derive(Clone)]
 pub struct EmbeddedQueue {
-    db: Arc<Database>,
+    db: Arc<GroupedDatabase>,
     options: QueueOptions,
 }
 
@@ -86,7 +86,7 @@ impl EmbeddedQueue {
             .await
             .map_err(|e| fail(e.to_string()))?
             .map_err(|e| fail(e.to_string()))?;
-        let db = Arc::new(db);
+        let db = GroupedDatabase::new(db);
         let released = run(&db, |db| {
             let txn = db.begin_write().map_err(io)?;
             let released = ops::recover(&txn)?;

@@ -140,9 +140,9 @@ pub(super) fn recover(txn: &WriteTransaction) -> QueueResult<usize> {
 }
 
 /// Dead-letters a body that is not (or no longer) in the queue, under a fresh id.
-pub(super) fn bury_body(txn: &WriteTransaction, body: String, reason: &str) -> QueueResult<()> {
+pub(super) fn bury_body(txn: &WriteTransaction, body: &str, reason: &str) -> QueueResult<()> {
     let id = next(txn, "message_id")?;
-    bury(txn, id, body, 0, reason)
+    bury(txn, id, body.to_owned(), 0, reason)
 }
 
 pub(super) fn send(txn: &WriteTransaction, bodies: &[String], limit: usize) -> QueueResult<()> {

@@ -48,7 +48,7 @@ impl SyncQueue for EmbeddedQueue {
 
     async fn dead_letter_body(&self, body: &str, reason: &str) -> QueueResult<()> {
         let (body, reason) = (body.to_owned(), reason.to_owned());
-        write(&self.db, move |txn| ops::bury_body(txn, body, &reason)).await
+        write(&self.db, move |txn| ops::bury_body(txn, &body, &reason)).await
     }
 
     async fn depth(&self) -> QueueResult<usize> {

@@ -10,11 +10,11 @@ mod schema;
 use std::path::Path;
 use std::sync::Arc;
 
-use redb::Database;
 use zsync_core::ports::StoreError;
 
 use crate::OpenError;
 use crate::blocking::{backend, run};
+use crate::group_commit::GroupedDatabase;
 
 /// Maps a redb error to `StoreError::Unavailable`.
 fn io(error: impl Into<redb::Error>) -> StoreError {
@@ -24,7 +24,7 @@ fn io(error: impl Into<redb::Error>) -> StoreError {
 /// The embedded `CrmStore`. Cheap to clone; all clones share the open database.
 #[derive(Clone)]
 pub struct EmbeddedStore {
-    db: Arc<Database>,
+    db: Arc<GroupedDatabase>,
 }
 
 impl std::fmt::Debug for EmbeddedStore {
@@ -40,7 +40,7 @@ impl EmbeddedStore {
         let shown = path.display().to_string();
         let opened = tokio::task::spawn_blocking(move || crate::open_database(&path)).await;
         let db = match opened {
-            Ok(Ok(db)) => Arc::new(db),
+            Ok(Ok(db)) => GroupedDatabase::new(db),
             Ok(Err(e)) => {
                 return Err(OpenError::Database {
                     path: shown,

@@ -197,6 +197,19 @@ impl CrmStore for EmbeddedStore {
         write(&self.db, move |txn| cases::put_comment(txn, &comment)).await
     }
 
+    async fn put_comments(&self, comments: &[CaseComment]) -> StoreResult<()> {
+        if comments.is_empty() {
+            return Ok(());
+        }
+        let comments = comments.to_vec();
+        write(&self.db, move |txn| {
+            comments
+                .iter()
+                .try_for_each(|comment| cases::put_comment(txn, comment))
+        })
+        .await
+    }
+
     async fn list_comments(&self, case: &CaseId) -> StoreResult<Vec<CaseComment>> {
         let case = case.clone();
         read(&self.db, move |txn| cases::list_comments(txn, &case)).await
