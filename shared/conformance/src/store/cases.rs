@@ -366,3 +366,37 @@ pub async fn comments_put_is_idempotent_and_oldest_first(store: &dyn CrmStore) {
             .is_empty()
     );
 }
+
+/// Several comments in one call land like single puts: replaced by id, listed oldest first, on
+/// their own cases; an empty call changes nothing.
+pub async fn comments_put_together_land_like_single_puts(store: &dyn CrmStore) {
+    let c = case("case-1", "x", CaseStatus::Open, None, 0);
+    store.create_case(&c).await.expect("create");
+    let first = comment("cm-1", "case-1", "first", 10);
+    let second = comment("cm-2", "case-1", "second", 20);
+    store.put_comment(&second).await.expect("put one");
+    let mut second_edited = second.clone();
+    second_edited.body = "second (edited)".into();
+    let third = comment("cm-3", "case-1", "third", 30);
+    let elsewhere = comment("cm-9", "case-2", "elsewhere", 5);
+    store
+        .put_comments(&[
+            third.clone(),
+            second_edited.clone(),
+            first.clone(),
+            elsewhere,
+        ])
+        .await
+        .expect("put several");
+    store.put_comments(&[]).await.expect("put none");
+    let listed = store.list_comments(&c.id).await.expect("list");
+    assert_eq!(listed, vec![first, second_edited, third]);
+    assert_eq!(
+        store
+            .list_comments(&CaseId::new("case-2"))
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+}

@@ -38,6 +38,7 @@ macro_rules! store_conformance_tests {
                 list_cases_follows_updates,
                 list_cases_refuses_a_bad_cursor,
                 comments_put_is_idempotent_and_oldest_first,
+                comments_put_together_land_like_single_puts,
                 jobs_lifecycle_newest_first,
                 job_counters_are_added,
                 job_counters_survive_a_stale_update,

@@ -162,6 +162,15 @@ pub trait CrmStore: Send + Sync {
     /// Inserts or replaces a comment by id (comment ids from Zendesk are derived from the
     /// Zendesk comment id, so re-importing is idempotent).
     async fn put_comment(&self, comment: &CaseComment) -> StoreResult<()>;
+    /// [`put_comment`](Self::put_comment) for several comments, in order. An adapter that can
+    /// write them together (one transaction) should: a first sync writes every comment of
+    /// every ticket. Each comment is written at most once even if the call fails midway.
+    async fn put_comments(&self, comments: &[CaseComment]) -> StoreResult<()> {
+        for comment in comments {
+            self.put_comment(comment).await?;
+        }
+        Ok(())
+    }
     /// A case's comments, oldest first.
     async fn list_comments(&self, case: &CaseId) -> StoreResult<Vec<CaseComment>>;
 

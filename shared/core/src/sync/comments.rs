@@ -61,7 +61,7 @@ pub(crate) async fn apply_comments(
     let store = &session.ctx.store;
     let now = session.ctx.clock.now();
     let mut existing = store.list_comments(case_id).await?;
-    let mut written = 0;
+    let mut changed: Vec<CaseComment> = Vec::new();
     let mut ordered: Vec<(&Comment, Option<PersonRef>)> = comments.iter().zip(authors).collect();
     ordered.sort_by_key(|(c, _)| (c.created_at.is_none(), c.created_at, c.id));
     for (comment, author) in ordered {
@@ -92,15 +92,16 @@ pub(crate) async fn apply_comments(
             },
         };
         if let Some(updated) = updated {
-            store.put_comment(&updated).await?;
             match existing.iter_mut().find(|c| c.id == updated.id) {
-                Some(slot) => *slot = updated,
-                None => existing.push(updated),
+                Some(slot) => *slot = updated.clone(),
+                None => existing.push(updated.clone()),
             }
-            written += 1;
+            changed.push(updated);
         }
     }
-    Ok(written)
+    // One write for the lot: a first sync stores every comment of every ticket.
+    store.put_comments(&changed).await?;
+    Ok(changed.len())
 }
 
 fn find<'a>(existing: &'a [CaseComment], id: &zsync_mapping::CommentId) -> Option<&'a CaseComment> {
