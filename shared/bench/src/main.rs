@@ -2,8 +2,8 @@
 //! adapters wired as the local server wires them. Not part of the test run.
 //!
 //! ```text
-//! cargo build --release -p zsync-bench
-//! target/release/zsync-bench                       # 20,000 tickets, 2,000 users, 1,000 webhooks
+//! scripts/bench.sh                     # builds it and the Lambdas in release, runs with moto
+//! target/release/zsync-bench           # 20,000 tickets, 2,000 users, 1,000 webhooks
 //! target/release/zsync-bench --tickets 2000 --webhooks 100 --data-dir /dev/shm
 //! ```
 //!
