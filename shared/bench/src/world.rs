@@ -53,23 +53,24 @@ pub struct Ports {
     pub secrets: Arc<dyn SecretStore>,
 }
 
-/// The embedded adapters in `data_dir`, as the local server opens them.
+/// The embedded adapters in `data_dir`, as the local server opens them; also returned as
+/// themselves, for their write statistics.
 pub async fn build(
     data_dir: &Path,
     tickets: usize,
     users: usize,
     seed: u64,
-) -> Result<World, BoxError> {
+) -> Result<(World, EmbeddedStore, EmbeddedQueue), BoxError> {
     let store = EmbeddedStore::open(data_dir.join("store.redb")).await?;
     let queue =
         EmbeddedQueue::open_with(data_dir.join("queue.redb"), QueueOptions::default()).await?;
     let secrets = FileSecretStore::open(data_dir.join("secrets.json")).await?;
     let ports = Ports {
-        store: Arc::new(store),
-        queue: Arc::new(queue),
+        store: Arc::new(store.clone()),
+        queue: Arc::new(queue.clone()),
         secrets: Arc::new(secrets),
     };
-    assemble(ports, tickets, users, seed).await
+    Ok((assemble(ports, tickets, users, seed).await?, store, queue))
 }
 
 /// Seeds a new simulator (`tickets` × 3 comments, `users` requesters) and wires `ports` to it

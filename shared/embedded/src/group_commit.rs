@@ -9,6 +9,7 @@
 //! have changed part of the transaction, so the transaction is rolled back, that write gets its
 //! error and the others run again without it — exactly as if each had been alone.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use redb::{Database, WriteTransaction};
@@ -23,6 +24,17 @@ const MAX_GROUP: usize = 128;
 pub(crate) struct GroupedDatabase {
     database: Database,
     queued: Mutex<Queued>,
+    writes: AtomicU64,
+    commits: AtomicU64,
+}
+
+/// How well writes were grouped since the file was opened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Writes answered (committed or refused).
+    pub writes: u64,
+    /// Transactions committed.
+    pub commits: u64,
 }
 
 #[derive(Default)]
@@ -78,6 +90,8 @@ impl GroupedDatabase {
         Arc::new(Self {
             database,
             queued: Mutex::new(Queued::default()),
+            writes: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
         })
     }
 
@@ -114,6 +128,13 @@ impl GroupedDatabase {
             .unwrap_or_else(|_| Err(E::backend("the database writer stopped".into())))
     }
 
+    pub(crate) fn stats(&self) -> WriteStats {
+        WriteStats {
+            writes: self.writes.load(Ordering::Relaxed),
+            commits: self.commits.load(Ordering::Relaxed),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Queued> {
         self.queued.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -134,6 +155,12 @@ impl Leader {
                 queued.writes.drain(..take).collect::<Vec<_>>()
             };
             let answers = commit_group(self.0.database(), group);
+            self.0
+                .writes
+                .fetch_add(answers.len() as u64, Ordering::Relaxed);
+            if answers.iter().any(|(_, commit)| commit.is_ok()) {
+                self.0.commits.fetch_add(1, Ordering::Relaxed);
+            }
             let last = {
                 let mut queued = self.0.lock();
                 queued.leading = !queued.writes.is_empty();
@@ -290,6 +317,9 @@ mod tests {
         assert_eq!(applied, expected, "each write saw every earlier one, once");
         assert_eq!(count(&db, "applied"), applied.len() as u64);
         assert_eq!(count(&db, "refused"), 0, "a failed write changed nothing");
+        let stats = db.stats();
+        assert_eq!(stats.writes, 400, "every write answered once");
+        assert!(stats.commits >= 1 && stats.commits <= applied.len() as u64);
     }
 
     #[tokio::test]

@@ -23,6 +23,7 @@ pub mod queue;
 pub mod secrets;
 pub mod store;
 
+pub use group_commit::WriteStats;
 pub use queue::{DeadLetter, EmbeddedQueue, QueueOptions};
 pub use secrets::FileSecretStore;
 pub use store::EmbeddedStore;

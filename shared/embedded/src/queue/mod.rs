@@ -112,6 +112,11 @@ impl EmbeddedQueue {
         write(&self.db, move |txn| ops::send(txn, &bodies, limit)).await
     }
 
+    /// Writes and commits since the file was opened (group commit at work).
+    pub fn write_stats(&self) -> crate::WriteStats {
+        self.db.stats()
+    }
+
     /// Everything in the dead-letter area, oldest first.
     pub async fn dead_letters(&self) -> QueueResult<Vec<DeadLetter>> {
         read(&self.db, ops::dead_letters).await

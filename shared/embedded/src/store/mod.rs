@@ -66,4 +66,9 @@ impl EmbeddedStore {
         })?;
         Ok(Self { db })
     }
+
+    /// Writes and commits since the file was opened (group commit at work).
+    pub fn write_stats(&self) -> crate::WriteStats {
+        self.db.stats()
+    }
 }
