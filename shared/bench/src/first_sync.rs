@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Duration as ChronoDuration;
 use tokio::sync::watch;
+use zsync_core::context::SyncContext;
 use zsync_core::export::{RunEnd, run_integration_export};
 use zsync_core::sync::run_worker;
+use zsync_mapping::IntegrationId;
 
 use crate::world::{BoxError, World};
 
@@ -21,13 +23,13 @@ pub struct FirstSync {
 
 /// Starts `workers` queue workers; they stop when the returned sender says so.
 pub fn start_workers(
-    world: &World,
+    ctx: &SyncContext,
     workers: usize,
 ) -> (watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
     let (stop, stopping) = watch::channel(false);
     let handles = (0..workers)
         .map(|_| {
-            let ctx = world.ctx.clone();
+            let ctx = ctx.clone();
             let mut stopping = stopping.clone();
             tokio::spawn(async move {
                 run_worker(ctx, 5, async move {
@@ -48,12 +50,37 @@ pub async fn run(
     depth_poll: Duration,
 ) -> Result<FirstSync, BoxError> {
     world.sim.reset_request_counts();
+    let timing = sync_until_drained(&world.ctx, &world.integration, workers, depth_poll).await?;
+    let counts = world.sim.request_counts();
+    Ok(FirstSync {
+        tickets: world.ticket_ids.len(),
+        elapsed: timing.elapsed,
+        export_elapsed: timing.export_elapsed,
+        requests: counts.values().sum(),
+        by_endpoint: counts.into_iter().collect(),
+    })
+}
+
+/// How long a first sync took: in all, and until the export completed.
+pub struct SyncTiming {
+    pub elapsed: Duration,
+    pub export_elapsed: Duration,
+}
+
+/// Runs the export of `integration` to completion with `workers` queue workers applying what
+/// it enqueues, until the queue is empty.
+pub async fn sync_until_drained(
+    ctx: &SyncContext,
+    integration: &IntegrationId,
+    workers: usize,
+    depth_poll: Duration,
+) -> Result<SyncTiming, BoxError> {
     let started = Instant::now();
-    let (stop, handles) = start_workers(world, workers);
+    let (stop, handles) = start_workers(ctx, workers);
     let mut export_elapsed = None;
     for _ in 0..100 {
         let deadline = Instant::now() + Duration::from_secs(900);
-        let run = run_integration_export(&world.ctx, &world.integration, deadline).await;
+        let run = run_integration_export(ctx, integration, deadline).await;
         match run.end {
             RunEnd::Complete => {
                 export_elapsed = Some(started.elapsed());
@@ -64,30 +91,26 @@ pub async fn run(
         }
     }
     let export_elapsed = export_elapsed.ok_or("the export did not complete")?;
-    wait_for_empty_queue(world, Duration::from_secs(3_600), depth_poll).await?;
+    wait_for_empty_queue(ctx, Duration::from_secs(3_600), depth_poll).await?;
     let elapsed = started.elapsed();
     let _ = stop.send(true);
     for handle in handles {
         let _ = handle.await;
     }
-    let counts = world.sim.request_counts();
-    Ok(FirstSync {
-        tickets: world.ticket_ids.len(),
+    Ok(SyncTiming {
         elapsed,
         export_elapsed,
-        requests: counts.values().sum(),
-        by_endpoint: counts.into_iter().collect(),
     })
 }
 
 pub async fn wait_for_empty_queue(
-    world: &World,
+    ctx: &SyncContext,
     bound: Duration,
     poll: Duration,
 ) -> Result<(), BoxError> {
     let until = Instant::now() + bound;
     while Instant::now() < until {
-        if world.ctx.queue.depth().await? == 0 {
+        if ctx.queue.depth().await? == 0 {
             return Ok(());
         }
         tokio::time::sleep(poll).await;

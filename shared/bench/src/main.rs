@@ -15,7 +15,9 @@
 //! - Zendesk requests per 1,000 tickets for that sync [≤ 6] and per webhook update [≤ 2];
 //! - webhook → case-updated latency p50/p99 over N signed webhooks [p99 < 50 ms], straight
 //!   to the mapper (as the SQS event source invokes it) and through the local queue workers;
-//! - peak RSS of the process and of one mapper batch (VmHWM, reset before the batch) [< 100 MiB];
+//! - peak RSS of the service [< 100 MiB]: the same first sync again in a child process that
+//!   holds only the service (this process also holds the simulated account), and of one
+//!   mapper batch (VmHWM, reset before the batch);
 //! - Lambda cold start of each function binary in `--bin-dir` (default target/release) against
 //!   a local Runtime API stub, and each binary's size [< 20 ms];
 //! - the same first sync against moto on the cloud adapters (DynamoDB store, SQS queue,
@@ -46,6 +48,7 @@ mod aws_sync;
 mod cold_start;
 mod first_sync;
 mod memory;
+mod service_process;
 mod webhooks;
 mod world;
 
@@ -79,6 +82,9 @@ struct Args {
     /// requests and moto serves a few hundred a second at best, so 300 take minutes.
     #[arg(long, default_value_t = 300)]
     moto_tickets: usize,
+    /// Internal: be the service process of a run (`service_process`) against this Zendesk URL.
+    #[arg(long, hide = true)]
+    service_of: Option<String>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -94,6 +100,14 @@ async fn main() -> Result<(), world::BoxError> {
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_writer(std::io::stderr)
             .init();
+    }
+    if let Some(zendesk_url) = &args.service_of {
+        return service_process::serve_first_sync(
+            zendesk_url,
+            args.data_dir.as_deref(),
+            args.workers,
+        )
+        .await;
     }
     let dir = match &args.data_dir {
         Some(parent) => tempfile::tempdir_in(parent)?,
@@ -164,6 +178,21 @@ async fn main() -> Result<(), world::BoxError> {
         "peak RSS after the first sync (VmHWM): {:.1} MiB",
         memory::mib(memory::peak_rss().unwrap_or(0))
     );
+    let service = service_process::measure(
+        &world.sim.base_url(),
+        args.data_dir.as_deref(),
+        args.workers,
+    )
+    .await?;
+    println!(
+        "the service in a process of its own (this harness holds the simulated account): first sync {} tickets, {} cases in {:.2} s = {:.0} tickets/s (export alone {:.2} s); peak RSS {:.1} MiB",
+        service.tickets_seen,
+        service.cases_created,
+        service.elapsed.as_secs_f64(),
+        service.tickets_seen as f64 / service.elapsed.as_secs_f64().max(1e-9),
+        service.export_elapsed.as_secs_f64(),
+        memory::mib(service.peak_rss)
+    );
 
     let engine = webhooks::measure(&world, args.webhooks, webhooks::Mode::Engine, "engine").await?;
     println!(
@@ -174,7 +203,7 @@ async fn main() -> Result<(), world::BoxError> {
         engine.requests as f64 / engine.samples.len().max(1) as f64
     );
     println!("  by endpoint: {:?}", engine.by_endpoint);
-    let (stop, handles) = first_sync::start_workers(&world, args.workers);
+    let (stop, handles) = first_sync::start_workers(&world.ctx, args.workers);
     let through_workers = webhooks::measure(
         &world,
         args.webhooks.min(200),

@@ -61,6 +61,14 @@ pub async fn build(
     users: usize,
     seed: u64,
 ) -> Result<(World, EmbeddedStore, EmbeddedQueue), BoxError> {
+    let (ports, store, queue) = embedded_ports(data_dir).await?;
+    Ok((assemble(ports, tickets, users, seed).await?, store, queue))
+}
+
+/// The store, queue and secret file in `data_dir`, opened as the local server opens them.
+pub async fn embedded_ports(
+    data_dir: &Path,
+) -> Result<(Ports, EmbeddedStore, EmbeddedQueue), BoxError> {
     let store = EmbeddedStore::open(data_dir.join("store.redb")).await?;
     let queue =
         EmbeddedQueue::open_with(data_dir.join("queue.redb"), QueueOptions::default()).await?;
@@ -70,7 +78,7 @@ pub async fn build(
         queue: Arc::new(queue.clone()),
         secrets: Arc::new(secrets),
     };
-    Ok((assemble(ports, tickets, users, seed).await?, store, queue))
+    Ok((ports, store, queue))
 }
 
 /// Seeds a new simulator (`tickets` × 3 comments, `users` requesters) and wires `ports` to it
@@ -81,7 +89,24 @@ pub async fn assemble(
     users: usize,
     seed: u64,
 ) -> Result<World, BoxError> {
-    // Rate limits off: the benchmark measures the service, not Zendesk's budget.
+    let (sim, ticket_ids) = seeded_simulator(tickets, users, seed).await?;
+    let (ctx, integration) = connect(ports, &sim.base_url()).await?;
+    Ok(World {
+        sim,
+        ctx,
+        integration,
+        ticket_ids,
+    })
+}
+
+/// A simulated account of `tickets` × 3 comments and `users` requesters (20 agents), with the
+/// API user the integration signs in as; rate limits off: the benchmark measures the
+/// service, not Zendesk's budget.
+pub async fn seeded_simulator(
+    tickets: usize,
+    users: usize,
+    seed: u64,
+) -> Result<(Simulator, Vec<u64>), BoxError> {
     let sim = Simulator::start(SimConfig::default()).await?;
     sim.add_api_user(API_EMAIL, API_TOKEN, UserRole::Admin);
     let seeded = sim.seed(SeedSpec {
@@ -91,6 +116,15 @@ pub async fn assemble(
         comments_per_ticket: 3,
         seed,
     });
+    Ok((sim, seeded.ticket_ids))
+}
+
+/// The service on `ports`, with one active integration on the Zendesk at `zendesk_url` (the
+/// simulator's API user) whose secrets are stored.
+pub async fn connect(
+    ports: Ports,
+    zendesk_url: &str,
+) -> Result<(SyncContext, IntegrationId), BoxError> {
     let ctx = SyncContext {
         store: ports.store,
         queue: ports.queue,
@@ -116,7 +150,7 @@ pub async fn assemble(
         .create_integration(&Integration {
             id: integration.clone(),
             name: "Bench".into(),
-            url: sim.base_url(),
+            url: zendesk_url.to_owned(),
             api_email: API_EMAIL.into(),
             api_token_set: true,
             default_zendesk_user_email: None,
@@ -139,10 +173,5 @@ pub async fn assemble(
             &SecretString::from(WEBHOOK_SECRET),
         )
         .await?;
-    Ok(World {
-        sim,
-        ctx,
-        integration,
-        ticket_ids: seeded.ticket_ids,
-    })
+    Ok((ctx, integration))
 }
