@@ -9,14 +9,19 @@
 mod blocking;
 mod group_commit;
 
-/// redb's page cache per database file. Its default (1 GiB) lets a long sync grow the local
-/// server past 200 MiB of RSS; the working set (recent cases, indexes, the queue head) is small.
-pub(crate) const CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// redb's page cache of the store file. Its default (1 GiB) lets a long sync grow the local
+/// server past 200 MiB of RSS; the working set (recent cases, indexes) is small.
+pub(crate) const STORE_CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// The queue file's: only its head is ever read, and each message is read about once.
+pub(crate) const QUEUE_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
-/// Opens (or creates) a redb file with the project's cache size.
-pub(crate) fn open_database(path: &std::path::Path) -> Result<redb::Database, redb::DatabaseError> {
+/// Opens (or creates) a redb file with a page cache of `cache_bytes`.
+pub(crate) fn open_database(
+    path: &std::path::Path,
+    cache_bytes: usize,
+) -> Result<redb::Database, redb::DatabaseError> {
     redb::Builder::new()
-        .set_cache_size(CACHE_BYTES)
+        .set_cache_size(cache_bytes)
         .create(path)
 }
 pub mod queue;

@@ -82,10 +82,12 @@ impl EmbeddedQueue {
             path: shown.clone(),
             reason,
         };
-        let db = tokio::task::spawn_blocking(move || crate::open_database(&path))
-            .await
-            .map_err(|e| fail(e.to_string()))?
-            .map_err(|e| fail(e.to_string()))?;
+        let db = tokio::task::spawn_blocking(move || {
+            crate::open_database(&path, crate::QUEUE_CACHE_BYTES)
+        })
+        .await
+        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| fail(e.to_string()))?;
         let db = GroupedDatabase::new(db);
         let released = run(&db, |db| {
             let txn = db.begin_write().map_err(io)?;

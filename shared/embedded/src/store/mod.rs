@@ -38,7 +38,10 @@ impl EmbeddedStore {
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
         let path = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
-        let opened = tokio::task::spawn_blocking(move || crate::open_database(&path)).await;
+        let opened = tokio::task::spawn_blocking(move || {
+            crate::open_database(&path, crate::STORE_CACHE_BYTES)
+        })
+        .await;
         let db = match opened {
             Ok(Ok(db)) => GroupedDatabase::new(db),
             Ok(Err(e)) => {
