@@ -4,6 +4,7 @@
 
 mod case_list;
 mod cases;
+mod comments;
 mod cursor;
 mod errors;
 mod integrations;
@@ -153,6 +154,9 @@ impl CrmStore for DynamoStore {
 
     async fn put_comment(&self, comment: &CaseComment) -> StoreResult<()> {
         self.put_comment_impl(comment).await
+    }
+    async fn put_comments(&self, comments: &[CaseComment]) -> StoreResult<()> {
+        self.put_comments_impl(comments).await
     }
     async fn list_comments(&self, case: &CaseId) -> StoreResult<Vec<CaseComment>> {
         self.list_comments_impl(case).await
