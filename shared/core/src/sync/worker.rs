@@ -12,6 +12,9 @@ use crate::context::SyncContext;
 use crate::ports::Delivery;
 use crate::sync::batch::{Handling, handle_message};
 
+/// Messages received at once, and handled at once: they mostly wait on Zendesk and the store,
+/// and the embedded store commits concurrent writes together (4 at a time instead of all 10
+/// made a first sync 1.6 times slower: 2.6 instead of 7.3 writes per commit).
 const BATCH_SIZE: usize = 10;
 const VISIBILITY_SECONDS: i64 = 180;
 /// Poll interval of an idle worker. An empty receive on the embedded queue is one cheap read
@@ -68,7 +71,7 @@ pub async fn run_worker(
         let ctx = &ctx;
         let outcomes: Vec<Settled> = futures::stream::iter(deliveries)
             .map(|delivery| async move { settle(ctx, delivery, max_receives).await })
-            .buffer_unordered(4)
+            .buffer_unordered(BATCH_SIZE)
             .collect()
             .await;
         for outcome in outcomes {
