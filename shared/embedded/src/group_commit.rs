@@ -48,8 +48,8 @@ struct Queued {
 trait QueuedWrite: Send {
     /// Runs the write in `txn`; false if it failed (its changes must not be committed).
     fn apply(&mut self, txn: &WriteTransaction) -> bool;
-    /// Answers the caller: the write's own result once `commit` succeeded, its own error if it
-    /// failed, or the commit's error.
+    /// Answers the caller: the write's own result (success or refusal) if its group ended
+    /// well, else the group's error.
     fn answer(self: Box<Self>, commit: Result<(), String>);
 }
 
@@ -74,10 +74,9 @@ where
 
     fn answer(self: Box<Self>, commit: Result<(), String>) {
         let result = match (self.outcome, commit) {
-            (Some(Err(own)), _) => Err(own),
+            (Some(Err(own)), Ok(())) => Err(own),
             (Some(Ok(value)), Ok(())) => Ok(value),
-            (Some(Ok(_)), Err(reason)) => Err(E::backend(reason)),
-            (None, Err(reason)) => Err(E::backend(reason)),
+            (_, Err(reason)) => Err(E::backend(reason)),
             (None, Ok(())) => Err(E::backend("write was never run".into())),
         };
         // The caller may have gone away (its future was dropped); the write stands regardless.
@@ -120,7 +119,10 @@ impl GroupedDatabase {
             !std::mem::replace(&mut queued.leading, true)
         };
         if lead {
-            let leader = Leader(Arc::clone(self));
+            let leader = Leader {
+                db: Arc::clone(self),
+                stepped_down: false,
+            };
             tokio::task::spawn_blocking(move || leader.lead());
         }
         answer
@@ -141,32 +143,38 @@ impl GroupedDatabase {
 }
 
 /// The one thread committing for a database, while anything is queued.
-struct Leader(Arc<GroupedDatabase>);
+struct Leader {
+    db: Arc<GroupedDatabase>,
+    /// Stepped down normally; otherwise (a write panicked, or the runtime dropped the task
+    /// before it ran) dropping the leader must let the next write lead.
+    stepped_down: bool,
+}
 
 impl Leader {
     /// Commits groups until nothing is queued. The last group is answered only after the
     /// leader let go of the database, so a caller that closes it after its write can reopen the
     /// file at once.
-    fn lead(self) {
+    fn lead(mut self) {
         loop {
             let group = {
-                let mut queued = self.0.lock();
+                let mut queued = self.db.lock();
                 let take = queued.writes.len().min(MAX_GROUP);
                 queued.writes.drain(..take).collect::<Vec<_>>()
             };
-            let answers = commit_group(self.0.database(), group);
-            self.0
+            let (answers, committed) = commit_group(self.db.database(), group);
+            self.db
                 .writes
                 .fetch_add(answers.len() as u64, Ordering::Relaxed);
-            if answers.iter().any(|(_, commit)| commit.is_ok()) {
-                self.0.commits.fetch_add(1, Ordering::Relaxed);
+            if committed {
+                self.db.commits.fetch_add(1, Ordering::Relaxed);
             }
             let last = {
-                let mut queued = self.0.lock();
+                let mut queued = self.db.lock();
                 queued.leading = !queued.writes.is_empty();
                 !queued.leading
             };
             if last {
+                self.stepped_down = true;
                 drop(self);
                 return deliver(answers);
             }
@@ -176,12 +184,12 @@ impl Leader {
 }
 
 impl Drop for Leader {
-    /// If a write panics, the leader's thread unwinds: let the next write lead, and fail what
-    /// is queued (a dropped reply tells its caller the writer stopped) rather than leave it
-    /// waiting.
+    /// A leader that did not step down (its write panicked and the thread unwinds, or its task
+    /// never ran): let the next write lead, and fail what is queued (a dropped reply tells its
+    /// caller the writer stopped) rather than leave it waiting forever.
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            let mut queued = self.0.lock();
+        if !self.stepped_down {
+            let mut queued = self.db.lock();
             queued.leading = false;
             queued.writes.clear();
         }
@@ -197,38 +205,40 @@ fn deliver(answers: Answers) {
     }
 }
 
-/// Runs `group` in one transaction and commits it, rerunning without any write that fails.
-fn commit_group(database: &Database, mut group: Vec<Box<dyn QueuedWrite>>) -> Answers {
-    let mut answers = Answers::with_capacity(group.len());
-    while !group.is_empty() {
+/// Runs `group` in one transaction and commits it, rerunning without any write that fails;
+/// true if a transaction was committed.
+fn commit_group(database: &Database, mut group: Vec<Box<dyn QueuedWrite>>) -> (Answers, bool) {
+    // A refused write saw the writes before it in its transaction; its refusal stands only if
+    // they are committed, so it shares the group's fate.
+    let mut refused = Vec::new();
+    let (end, committed) = loop {
+        if group.is_empty() {
+            break (Ok(()), false);
+        }
         let txn = match database.begin_write() {
             Ok(txn) => txn,
-            Err(e) => return all_with(answers, group, Err(e.to_string())),
+            Err(e) => break (Err(e.to_string()), false),
         };
         match group.iter_mut().position(|write| !write.apply(&txn)) {
             Some(failed) => {
                 // Undo its partial changes along with the others'; they run again.
                 if let Err(e) = txn.abort() {
-                    return all_with(answers, group, Err(e.to_string()));
+                    break (Err(e.to_string()), false);
                 }
-                answers.push((group.remove(failed), Ok(())));
+                refused.push(group.remove(failed));
             }
-            None => {
-                let committed = txn.commit().map_err(|e| e.to_string());
-                return all_with(answers, group, committed);
-            }
+            None => match txn.commit() {
+                Ok(()) => break (Ok(()), true),
+                Err(e) => break (Err(e.to_string()), false),
+            },
         }
-    }
-    answers
-}
-
-fn all_with(
-    mut answers: Answers,
-    group: Vec<Box<dyn QueuedWrite>>,
-    commit: Result<(), String>,
-) -> Answers {
-    answers.extend(group.into_iter().map(|write| (write, commit.clone())));
-    answers
+    };
+    let answers = group
+        .into_iter()
+        .chain(refused)
+        .map(|write| (write, end.clone()))
+        .collect();
+    (answers, committed)
 }
 
 #[cfg(test)]
@@ -339,17 +349,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_dropped_caller_does_not_stop_the_writer() {
+    async fn a_write_whose_caller_went_away_still_lands() {
         let (_dir, db) = open();
-        let abandoned = db.write(bump("k", false));
-        drop(abandoned); // never polled: never queued
-        let slow = {
-            let db = Arc::clone(&db);
-            tokio::spawn(async move { db.write(bump("k", false)).await })
-        };
-        slow.abort();
-        let _ = slow.await;
-        assert!(db.write(bump("k", false)).await.is_ok());
-        assert!(count(&db, "k") >= 1);
+        // Polled once (queued, a leader started), then abandoned by its caller.
+        let abandoned =
+            tokio::time::timeout(std::time::Duration::ZERO, db.write(bump("k", false))).await;
+        assert!(abandoned.is_err(), "the caller gave up before the answer");
+        assert_eq!(db.write(bump("k", false)).await, Ok(2));
+        assert_eq!(count(&db, "k"), 2);
     }
 }
