@@ -19,16 +19,17 @@ const BATCH_ITEMS: usize = 25;
 /// Rounds for items DynamoDB left unprocessed (throttling), with growing pauses.
 const UNPROCESSED_ROUNDS: u32 = 8;
 
-/// The items to put, one per comment id: DynamoDB refuses a batch naming a key twice, and of
-/// repeated puts the last one wins, as it would one after another.
+/// The items to put, one per item key (case, comment id): DynamoDB refuses a batch naming a key
+/// twice, and of repeated puts the last one wins, as it would one after another.
 fn comment_items(comments: &[CaseComment]) -> StoreResult<Vec<Item>> {
-    let mut last: HashMap<&str, usize> = HashMap::new();
+    let key_of = |c: &CaseComment| (c.case_id.as_str().to_owned(), c.id.as_str().to_owned());
+    let mut last: HashMap<(String, String), usize> = HashMap::new();
     for (at, comment) in comments.iter().enumerate() {
-        last.insert(comment.id.as_str(), at);
+        last.insert(key_of(comment), at);
     }
     let mut items = Vec::with_capacity(last.len());
     for (at, comment) in comments.iter().enumerate() {
-        if last.get(comment.id.as_str()) != Some(&at) {
+        if last.get(&key_of(comment)) != Some(&at) {
             continue;
         }
         let key = comment.id.as_str();
@@ -85,7 +86,9 @@ impl DynamoStore {
             if requests.is_empty() {
                 return Ok(());
             }
-            tokio::time::sleep(StdDuration::from_millis(20 << round)).await;
+            if round + 1 < UNPROCESSED_ROUNDS {
+                tokio::time::sleep(StdDuration::from_millis(20 << round)).await;
+            }
         }
         Err(StoreError::Unavailable(format!(
             "BatchWriteItem: {} comments still unprocessed after {UNPROCESSED_ROUNDS} rounds",

@@ -1,7 +1,7 @@
 //! Cases, ticket records and comments.
 
 use zsync_core::ports::{CaseFilter, CrmStore, StoreError};
-use zsync_mapping::{Case, CaseId, CaseStatus, IntegrationId};
+use zsync_mapping::{Case, CaseComment, CaseId, CaseStatus, IntegrationId};
 
 use super::{is_already_exists, is_conflict, walk};
 use crate::fixtures::{case, comment, ticket_record};
@@ -367,30 +367,40 @@ pub async fn comments_put_is_idempotent_and_oldest_first(store: &dyn CrmStore) {
     );
 }
 
-/// Several comments in one call land like single puts: replaced by id, listed oldest first, on
-/// their own cases; an empty call changes nothing.
+/// Several comments in one call land like single puts: replaced by id (a repeated id keeps its
+/// last version), listed oldest first, on their own cases; more than one request's worth (30)
+/// at once; an empty call changes nothing.
 pub async fn comments_put_together_land_like_single_puts(store: &dyn CrmStore) {
     let c = case("case-1", "x", CaseStatus::Open, None, 0);
     store.create_case(&c).await.expect("create");
-    let first = comment("cm-1", "case-1", "first", 10);
-    let second = comment("cm-2", "case-1", "second", 20);
+    let second = comment("cm-01", "case-1", "second", 2);
     store.put_comment(&second).await.expect("put one");
     let mut second_edited = second.clone();
     second_edited.body = "second (edited)".into();
-    let third = comment("cm-3", "case-1", "third", 30);
-    let elsewhere = comment("cm-9", "case-2", "elsewhere", 5);
-    store
-        .put_comments(&[
-            third.clone(),
-            second_edited.clone(),
-            first.clone(),
-            elsewhere,
-        ])
-        .await
-        .expect("put several");
+    let mut batch: Vec<CaseComment> = (2..30)
+        .rev()
+        .map(|i| comment(&format!("cm-{i:02}"), "case-1", &format!("body {i}"), i + 1))
+        .collect();
+    let first = comment("cm-00", "case-1", "first", 1);
+    let mut first_draft = first.clone();
+    first_draft.body = "first (draft)".into();
+    batch.insert(3, first_draft);
+    batch.push(second_edited.clone());
+    batch.push(first.clone());
+    batch.push(comment("cm-99", "case-2", "elsewhere", 5));
+    store.put_comments(&batch).await.expect("put several");
     store.put_comments(&[]).await.expect("put none");
+
     let listed = store.list_comments(&c.id).await.expect("list");
-    assert_eq!(listed, vec![first, second_edited, third]);
+    assert_eq!(listed.len(), 30, "cm-00 … cm-29 once each");
+    assert_eq!(listed[0], first, "a repeated id keeps its last version");
+    assert_eq!(
+        listed[1], second_edited,
+        "a put replaces an earlier single put"
+    );
+    let ids: Vec<&str> = listed.iter().map(|c| c.id.as_str()).collect();
+    let expected: Vec<String> = (0..30).map(|i| format!("cm-{i:02}")).collect();
+    assert_eq!(ids, expected, "oldest first");
     assert_eq!(
         store
             .list_comments(&CaseId::new("case-2"))
