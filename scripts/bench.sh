@@ -16,7 +16,7 @@ cargo build --release -p zsync-bench \
 if [ "${BENCH_MOTO:-1}" != "0" ]; then
   # shellcheck source=scripts/moto.sh
   source scripts/moto.sh
+  trap moto_stop EXIT # also when moto starts but never answers
   moto_start
-  trap moto_stop EXIT
 fi
 target/release/zsync-bench --bin-dir target/release "$@"

@@ -103,6 +103,36 @@ pub async fn sync_until_drained(
     })
 }
 
+/// Refuses to report a first sync that did not mirror the account: the newest job must have
+/// seen and created every ticket with no failure, and nothing may be dead-lettered.
+pub async fn verify(
+    ctx: &SyncContext,
+    integration: &IntegrationId,
+    tickets: usize,
+    dead_letters: usize,
+) -> Result<zsync_mapping::JobCounters, BoxError> {
+    let job = ctx
+        .store
+        .list_jobs(integration, 1)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or("no sync job was recorded")?;
+    let c = job.counters;
+    let expected = tickets as u64;
+    if c.tickets_seen != expected
+        || c.cases_created != expected
+        || c.failed != 0
+        || dead_letters != 0
+    {
+        return Err(format!(
+            "the first sync did not mirror the account ({tickets} tickets): {c:?}, {dead_letters} dead letters"
+        )
+        .into());
+    }
+    Ok(c)
+}
+
 pub async fn wait_for_empty_queue(
     ctx: &SyncContext,
     bound: Duration,

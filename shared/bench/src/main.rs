@@ -106,8 +106,12 @@ async fn main() -> Result<(), world::BoxError> {
             zendesk_url,
             args.data_dir.as_deref(),
             args.workers,
+            args.tickets,
         )
         .await;
+    }
+    if args.tickets == 0 {
+        return Err("--tickets must be at least 1".into());
     }
     let dir = match &args.data_dir {
         Some(parent) => tempfile::tempdir_in(parent)?,
@@ -134,6 +138,8 @@ async fn main() -> Result<(), world::BoxError> {
 
     let (store_before, queue_before) = (store.write_stats(), queue.write_stats());
     let sync = first_sync::run(&world, args.workers, Duration::from_millis(20)).await?;
+    let dead = queue.dead_letters().await?.len();
+    first_sync::verify(&world.ctx, &world.integration, sync.tickets, dead).await?;
     let secs = sync.elapsed.as_secs_f64();
     println!(
         "first sync: {} tickets in {:.2} s = {:.0} tickets/s (export alone {:.2} s); {:.2} ms per ticket",
@@ -182,6 +188,7 @@ async fn main() -> Result<(), world::BoxError> {
         &world.sim.base_url(),
         args.data_dir.as_deref(),
         args.workers,
+        world.ticket_ids.len(),
     )
     .await?;
     println!(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::first_sync::sync_until_drained;
+use crate::first_sync::{sync_until_drained, verify};
 use crate::memory;
 use crate::world::{self, BoxError};
 
@@ -28,42 +28,42 @@ pub async fn serve_first_sync(
     zendesk_url: &str,
     data_parent: Option<&Path>,
     workers: usize,
+    tickets: usize,
 ) -> Result<(), BoxError> {
     let dir = match data_parent {
         Some(parent) => tempfile::tempdir_in(parent)?,
         None => tempfile::tempdir()?,
     };
-    let (ports, _, _) = world::embedded_ports(dir.path()).await?;
+    let (ports, _, queue) = world::embedded_ports(dir.path()).await?;
     let (ctx, integration) = world::connect(ports, zendesk_url).await?;
     let timing = sync_until_drained(&ctx, &integration, workers, Duration::from_millis(20)).await?;
-    let job = ctx
-        .store
-        .list_jobs(&integration, 1)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or("no sync job was recorded")?;
+    let dead = queue.dead_letters().await?.len();
+    let counters = verify(&ctx, &integration, tickets, dead).await?;
+    let peak_rss = memory::peak_rss().ok_or("VmHWM is unreadable (/proc/self/status)")?;
     let report = json!({
         "elapsed_s": timing.elapsed.as_secs_f64(),
         "export_s": timing.export_elapsed.as_secs_f64(),
-        "cases_created": job.counters.cases_created,
-        "tickets_seen": job.counters.tickets_seen,
-        "peak_rss": memory::peak_rss().unwrap_or(0),
+        "cases_created": counters.cases_created,
+        "tickets_seen": counters.tickets_seen,
+        "peak_rss": peak_rss,
     });
     println!("{report}");
     Ok(())
 }
 
 /// The parent's side: runs the child against `zendesk_url` and reads its report.
+/// The child verifies its sync mirrored all `tickets` before it reports.
 pub async fn measure(
     zendesk_url: &str,
     data_parent: Option<&Path>,
     workers: usize,
+    tickets: usize,
 ) -> Result<ServiceRun, BoxError> {
     let mut command = Command::new(std::env::current_exe()?);
     command
         .args(["--service-of", zendesk_url])
-        .args(["--workers", &workers.to_string()]);
+        .args(["--workers", &workers.to_string()])
+        .args(["--tickets", &tickets.to_string()]);
     if let Some(parent) = data_parent {
         command.arg("--data-dir").arg(parent);
     }
