@@ -27,6 +27,20 @@ fn record_key(integration: &IntegrationId, number: ZendeskId) -> String {
     format!("{integration}#{number}")
 }
 
+/// A comment's item, under its case; refused before any call if it is too large.
+pub(super) fn comment_item(comment: &CaseComment) -> StoreResult<Item> {
+    let key = comment.id.as_str();
+    let item = encode(
+        comment,
+        COMMENT,
+        key,
+        keys::case_pk(&comment.case_id),
+        keys::comment_sk(&comment.id),
+    )?;
+    check_size(&item, COMMENT, key)?;
+    Ok(item)
+}
+
 /// The case item with its index keys (collection, status, integration, subject).
 pub(super) fn case_item(case: &Case) -> StoreResult<Item> {
     let mut item = encode(
@@ -213,15 +227,7 @@ impl DynamoStore {
     }
 
     pub(super) async fn put_comment_impl(&self, comment: &CaseComment) -> StoreResult<()> {
-        let key = comment.id.as_str();
-        let item = encode(
-            comment,
-            COMMENT,
-            key,
-            keys::case_pk(&comment.case_id),
-            keys::comment_sk(&comment.id),
-        )?;
-        check_size(&item, COMMENT, key)?;
+        let item = comment_item(comment)?;
         self.client
             .put_item()
             .table_name(&self.table)

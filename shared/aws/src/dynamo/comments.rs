@@ -9,11 +9,10 @@ use zsync_core::ports::{StoreError, StoreResult};
 use zsync_mapping::CaseComment;
 
 use super::DynamoStore;
+use super::cases::comment_item;
 use super::errors::unavailable;
-use super::item::{Item, check_size, encode};
-use super::keys;
+use super::item::Item;
 
-const COMMENT: &str = "comment";
 /// DynamoDB's limit of items per BatchWriteItem.
 const BATCH_ITEMS: usize = 25;
 /// Rounds for items DynamoDB left unprocessed (throttling), with growing pauses.
@@ -32,16 +31,7 @@ fn comment_items(comments: &[CaseComment]) -> StoreResult<Vec<Item>> {
         if last.get(&key_of(comment)) != Some(&at) {
             continue;
         }
-        let key = comment.id.as_str();
-        let item = encode(
-            comment,
-            COMMENT,
-            key,
-            keys::case_pk(&comment.case_id),
-            keys::comment_sk(&comment.id),
-        )?;
-        check_size(&item, COMMENT, key)?;
-        items.push(item);
+        items.push(comment_item(comment)?);
     }
     Ok(items)
 }
