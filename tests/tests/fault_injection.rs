@@ -1,4 +1,4 @@
-//! End to end under faults (SPEC §6 "Nothing is lost"): a first sync of 2,000 tickets while
+//! End to end under faults (docs/sync-rules.md §6 "Nothing is lost"): a first sync of 2,000 tickets while
 //! Zendesk answers 5xx to 20% of requests and rate-limits with a short window, webhooks arrive
 //! duplicated and out of order, agents change tickets mid-sync, the mapper is interrupted at
 //! random points (futures dropped mid-batch, acknowledgements lost) and the process

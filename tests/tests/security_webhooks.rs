@@ -1,4 +1,4 @@
-//! Webhook deliveries (SPEC §6) through the route: forged, tampered, stale, replayed and
+//! Webhook deliveries (docs/sync-rules.md §6) through the route: forged, tampered, stale, replayed and
 //! oversized deliveries are refused (or taken as duplicates) and enqueue nothing.
 
 mod api_common;

@@ -1,4 +1,4 @@
-//! The integration's account URL (SPEC §2): normalised to `https://<sub>.zendesk.com` — lower-case
+//! The integration's account URL (docs/sync-rules.md §2): normalised to `https://<sub>.zendesk.com` — lower-case
 //! host, no trailing slash, no path, query, fragment, credentials or port. A bare host
 //! (`acme.zendesk.com`) is read as `https://acme.zendesk.com`.
 //!

@@ -1,4 +1,4 @@
-//! Integration settings as the admin sends them (SPEC §2), and their validation into values the
+//! Integration settings as the admin sends them (docs/sync-rules.md §2), and their validation into values the
 //! service can store. Every problem is reported at once, per field, so the API can answer 400
 //! naming the field(s).
 //!

@@ -1,4 +1,4 @@
-//! Integration settings flows (SPEC §2): create, list, show, edit, delete. Activation lives in
+//! Integration settings flows (docs/sync-rules.md §2): create, list, show, edit, delete. Activation lives in
 //! `activation.rs`.
 
 use zsync_mapping::settings::{

@@ -1,4 +1,4 @@
-//! Webhook intake (SPEC §6): check a Zendesk delivery and enqueue one `TicketChanged` per
+//! Webhook intake (docs/sync-rules.md §6): check a Zendesk delivery and enqueue one `TicketChanged` per
 //! ticket it names — nothing else, so Zendesk gets its answer fast.
 //!
 //! Checks, in order (cheapest and least revealing first):
