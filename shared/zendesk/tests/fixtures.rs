@@ -1,5 +1,5 @@
-//! The client against real recorded Zendesk answers (the repository's `tests/fixtures/zendesk`), served with
-//! their recorded status codes by a tiny stub on 127.0.0.1.
+//! The client against real recorded Zendesk answers (the repository's `tests/fixtures/zendesk`),
+//! served with their recorded status codes by a tiny stub on 127.0.0.1.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
