@@ -1,6 +1,6 @@
-//! The HTTP interface of zendesk-sync (docs/http-api.md): one axum Router for the API fn and the local
-//! server. Handlers decode and validate the request, call the flows in `zsync_core::admin` and
-//! encode the answer; errors are `{"error": {"code", "message"}}`. The OpenAPI document is
+//! The HTTP interface of zendesk-sync (docs/http-api.md): one axum Router for the API fn and the
+//! local server. Handlers decode and validate the request, call the flows in `zsync_core::admin`
+//! and encode the answer; errors are `{"error": {"code", "message"}}`. The OpenAPI document is
 //! generated from the handlers (utoipa), so the served document and the routes cannot drift.
 
 pub mod auth;

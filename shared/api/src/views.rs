@@ -1,5 +1,5 @@
-//! What the API answers (docs/http-api.md "Resources"). Domain values are serialised as they are; the
-//! `schema_docs` types describe them in the OpenAPI document.
+//! What the API answers (docs/http-api.md "Resources"). Domain values are serialised as they are;
+//! the `schema_docs` types describe them in the OpenAPI document.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

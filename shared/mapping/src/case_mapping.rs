@@ -1,4 +1,5 @@
-//! Zendesk ticket → CRM case (docs/sync-rules.md §3.1), and how a ticket state is disposed of (docs/sync-rules.md §3.4–3.5).
+//! Zendesk ticket → CRM case (docs/sync-rules.md §3.1), and how a ticket state is disposed of
+//! (docs/sync-rules.md §3.4–3.5).
 //!
 //! Decisions where docs/sync-rules.md is silent:
 //! - A status this version does not know (custom statuses, a missing status) keeps the case's
@@ -92,8 +93,8 @@ pub fn priority_on_update(priority: Option<CasePriority>, current: CasePriority)
     priority.unwrap_or(current)
 }
 
-/// The case for a ticket seen for the first time (docs/sync-rules.md §3.1). The merge shadow for it comes from
-/// `merge::merge_fields` with an empty shadow (first sync: Zendesk wins).
+/// The case for a ticket seen for the first time (docs/sync-rules.md §3.1). The merge shadow for it
+/// comes from `merge::merge_fields` with an empty shadow (first sync: Zendesk wins).
 pub fn new_case(
     ticket: &Ticket,
     id: CaseId,

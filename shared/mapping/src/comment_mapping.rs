@@ -1,6 +1,6 @@
-//! Zendesk comments ↔ case comments (docs/sync-rules.md §3.3). The description is the first public comment on
-//! both sides and must never be duplicated: Zendesk's description comment is linked to the
-//! case's description comment instead of being imported a second time, and the case's
+//! Zendesk comments ↔ case comments (docs/sync-rules.md §3.3). The description is the first public
+//! comment on both sides and must never be duplicated: Zendesk's description comment is linked to
+//! the case's description comment instead of being imported a second time, and the case's
 //! description comment is never pushed as an extra comment.
 //!
 //! Decisions where docs/sync-rules.md is silent:

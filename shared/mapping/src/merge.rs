@@ -1,5 +1,5 @@
-//! The three-way merge of docs/sync-rules.md §5 over the synced fields (subject, description, status,
-//! priority, assignee): the case now, the ticket now, and the shadow — the last values both
+//! The three-way merge of docs/sync-rules.md §5 over the synced fields (subject, description,
+//! status, priority, assignee): the case now, the ticket now, and the shadow — the last values both
 //! sides agreed on, kept in both vocabularies because the status and priority maps are lossy.
 //!
 //! Per field:

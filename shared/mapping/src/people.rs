@@ -1,5 +1,5 @@
-//! Who is who across the two systems (docs/sync-rules.md §3.2, §4), as pure functions over people the caller
-//! has already loaded.
+//! Who is who across the two systems (docs/sync-rules.md §3.2, §4), as pure functions over people
+//! the caller has already loaded.
 //!
 //! Inbound: Zendesk agents/admins become CRM users (matched by primary e-mail, else the
 //! integration owner); end-users become contacts (matched by primary e-mail, else a contact to
@@ -215,9 +215,9 @@ pub fn resolve_ticket_people(
     }
 }
 
-/// CRM → Zendesk (docs/sync-rules.md §4): the Zendesk agent whose e-mail matches the CRM user's, else the
-/// integration's default Zendesk user (by e-mail), else none. Only agents/admins qualify: Zendesk
-/// refuses an end-user as assignee.
+/// CRM → Zendesk (docs/sync-rules.md §4): the Zendesk agent whose e-mail matches the CRM user's,
+/// else the integration's default Zendesk user (by e-mail), else none. Only agents/admins qualify:
+/// Zendesk refuses an end-user as assignee.
 pub fn zendesk_assignee_for(
     crm_user_email: Option<&str>,
     default_zendesk_user_email: Option<&str>,

@@ -104,8 +104,8 @@ pub fn full_name(contact: &Contact) -> String {
         .join(" ")
 }
 
-/// A new Zendesk ticket for a case (docs/sync-rules.md §4 publish table), in Zendesk's vocabulary. The caller
-/// resolves the assignee (`people::zendesk_assignee_for`) and the requester first.
+/// A new Zendesk ticket for a case (docs/sync-rules.md §4 publish table), in Zendesk's vocabulary.
+/// The caller resolves the assignee (`people::zendesk_assignee_for`) and the requester first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublishedTicket {
     pub subject: String,

@@ -1,5 +1,6 @@
-//! Zendesk ticket → the CRM ticket record (docs/sync-rules.md §3.2): the Zendesk-side fields of a linked case,
-//! kept as Zendesk sends them (status, type and priority are not mapped to CRM values).
+//! Zendesk ticket → the CRM ticket record (docs/sync-rules.md §3.2): the Zendesk-side fields of a
+//! linked case, kept as Zendesk sends them (status, type and priority are not mapped to CRM
+//! values).
 //!
 //! Decisions where docs/sync-rules.md is silent:
 //! - Applying a `deleted` state only sets `deleted` and the raw status; the other fields keep

@@ -1,5 +1,5 @@
-//! The CRM ticket record (docs/sync-rules.md §3.2): the Zendesk-side view of a linked case, plus the merge
-//! shadow (docs/sync-rules.md §5) — the last values both sides agreed on.
+//! The CRM ticket record (docs/sync-rules.md §3.2): the Zendesk-side view of a linked case, plus
+//! the merge shadow (docs/sync-rules.md §5) — the last values both sides agreed on.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +24,8 @@ pub struct TicketRecord {
     pub assignee: Option<PersonRef>,
     pub requester: Option<PersonRef>,
     pub collaborators: Vec<PersonRef>,
-    /// Exported with status `deleted` (docs/sync-rules.md §3.5): two-way pushes stop, the case stays.
+    /// Exported with status `deleted` (docs/sync-rules.md §3.5): two-way pushes stop, the case
+    /// stays.
     pub deleted: bool,
     /// Zendesk answered 422 "closed prevents ticket update" (docs/sync-rules.md §4).
     pub closed_in_zendesk: bool,

@@ -128,7 +128,8 @@ async fn check_references(
 }
 
 /// Creates an unlinked case and its description comment (the case's first public comment,
-/// docs/sync-rules.md §3.1 — publishing links it to the ticket's description instead of pushing it again).
+/// docs/sync-rules.md §3.1 — publishing links it to the ticket's description instead of pushing it
+/// again).
 pub async fn create_case(
     ctx: &SyncContext,
     caller: &Caller,

@@ -1,6 +1,6 @@
-//! The CRM → Zendesk flows (docs/sync-rules.md §4, two-way sync only): a changed linked case pushes only the
-//! fields the merge gives the CRM; a new case comment is added to the ticket and linked, so its
-//! echo is recognised.
+//! The CRM → Zendesk flows (docs/sync-rules.md §4, two-way sync only): a changed linked case pushes
+//! only the fields the merge gives the CRM; a new case comment is added to the ticket and linked,
+//! so its echo is recognised.
 
 use zsync_mapping::comment_mapping::crm_description_comment;
 use zsync_mapping::{CaseId, CommentId, IntegrationId, LogOutcome, TicketRecord, ZendeskId};

@@ -1,5 +1,5 @@
-//! CRM → Zendesk field pushes (docs/sync-rules.md §4): only the fields the merge says the CRM wins, as a safe
-//! update against the ticket state the merge saw.
+//! CRM → Zendesk field pushes (docs/sync-rules.md §4): only the fields the merge says the CRM wins,
+//! as a safe update against the ticket state the merge saw.
 
 use zsync_mapping::merge::{SyncedField, ZendeskChanges};
 
