@@ -1,5 +1,5 @@
 //! The API's HTTP contract: authentication, error shape, size limit, routing fallbacks, and the
-//! OpenAPI document listing exactly the routes of API.md — each of which is served.
+//! OpenAPI document listing exactly the routes of docs/http-api.md — each of which is served.
 
 mod api_common;
 
@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::json;
 
-/// API.md "Routes", method and path.
+/// docs/http-api.md "Routes", method and path.
 const API_MD_ROUTES: &[(&str, &str)] = &[
     ("get", "/health"),
     ("post", "/integrations"),

@@ -1,5 +1,5 @@
-//! Publishing cases to Zendesk (SPEC §4) and queuing the changes of linked cases, through the
-//! HTTP API on the embedded store with the real Zendesk client against the simulator.
+//! Publishing cases to Zendesk (docs/sync-rules.md §4) and queuing the changes of linked cases,
+//! through the HTTP API on the embedded store with the real Zendesk client against the simulator.
 
 mod api_common;
 

@@ -1,10 +1,10 @@
-//! End to end under faults (SPEC §6 "Nothing is lost"): a first sync of 2,000 tickets while
-//! Zendesk answers 5xx to 20% of requests and rate-limits with a short window, webhooks arrive
-//! duplicated and out of order, agents change tickets mid-sync, the mapper is interrupted at
-//! random points (futures dropped mid-batch, acknowledgements lost) and the process
-//! "restarts" (export task killed, store and queue reopened from the same files). At the end
-//! the CRM equals Zendesk exactly, the queue is empty and the DLQ holds only the one poison
-//! message put there on purpose. Every random choice comes from one seed.
+//! End to end under faults (docs/sync-rules.md §6 "Nothing is lost"): a first sync of 2,000 tickets
+//! while Zendesk answers 5xx to 20% of requests and rate-limits with a short window, webhooks
+//! arrive duplicated and out of order, agents change tickets mid-sync, the mapper is interrupted at
+//! random points (futures dropped mid-batch, acknowledgements lost) and the process "restarts"
+//! (export task killed, store and queue reopened from the same files). At the end the CRM equals
+//! Zendesk exactly, the queue is empty and the DLQ holds only the one poison message put there on
+//! purpose. Every random choice comes from one seed.
 
 mod fault_common;
 

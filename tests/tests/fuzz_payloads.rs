@@ -134,9 +134,7 @@ fn every_fixture_decodes_as_recorded() {
 }
 
 fn fixture_path(name: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/zendesk")
-        .join(name)
+    std::path::PathBuf::from(fuzz_common::ZENDESK_FIXTURES).join(name)
 }
 
 #[test]

@@ -76,7 +76,8 @@ async fn the_demo_summary_has_a_case_for_every_ticket_not_deleted() {
     let items = listed["items"].as_array().expect("items");
     assert_eq!(items.len(), 5);
     for case in items {
-        // Every demo case came from Zendesk, so the list shows its ticket record (API.md).
+        // Every demo case came from Zendesk, so the list shows its ticket record
+        // (docs/http-api.md).
         assert!(
             case["ticket"]["ticket_number"].as_u64().is_some(),
             "linked case listed without its ticket: {case}"

@@ -97,7 +97,8 @@ async fn every_mapping_row_ends_up_in_the_store() {
         .await
         .unwrap();
 
-    // Case table (SPEC §3.1) and record table (SPEC §3.2) of the pending ticket.
+    // Case table (docs/sync-rules.md §3.1) and record table (docs/sync-rules.md §3.2) of the
+    // pending ticket.
     let case = w.case(t_pending).await;
     assert_eq!(case.id, case_id_for_ticket(&w.integration, t_pending));
     assert_eq!(case.subject, "Printer on fire");

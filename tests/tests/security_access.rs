@@ -1,6 +1,6 @@
-//! Who may call what (API.md "Authentication", SPEC §2 and §7): tokens that are missing,
-//! malformed, expired, signed with another secret or another algorithm are refused; only the
-//! owner or an admin manages an integration; integration URLs must be Zendesk account URLs
+//! Who may call what (docs/http-api.md "Authentication", docs/sync-rules.md §2 and §7): tokens that
+//! are missing, malformed, expired, signed with another secret or another algorithm are refused;
+//! only the owner or an admin manages an integration; integration URLs must be Zendesk account URLs
 //! unless the deployment allows insecure ones; bodies over the limit get 413.
 
 mod api_common;

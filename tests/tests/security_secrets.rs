@@ -1,4 +1,4 @@
-//! Secrets never leak (SPEC §2, brief "Secrets"): the Zendesk API token and the webhook signing
+//! Secrets never leak (docs/sync-rules.md §2): the Zendesk API token and the webhook signing
 //! secret appear in no API response, no log line (every level, every crate, captured from a
 //! full sync, an activation, failed Zendesk calls and refused webhooks) and no Debug output.
 

@@ -1,5 +1,5 @@
-//! Webhook deliveries (SPEC §6) through the route: forged, tampered, stale, replayed and
-//! oversized deliveries are refused (or taken as duplicates) and enqueue nothing.
+//! Webhook deliveries (docs/sync-rules.md §6) through the route: forged, tampered, stale, replayed
+//! and oversized deliveries are refused (or taken as duplicates) and enqueue nothing.
 
 mod api_common;
 mod fault_common;

@@ -1,6 +1,7 @@
-//! Who is calling (API.md "Authentication"). Pluggable: in AWS the HTTP API's JWT authorizer has
-//! verified the token and lambda_http hands the verified claims over in the request context;
-//! locally the token is verified here (HS256, secret from `ZSYNC_AUTH_SECRET`, expiry checked).
+//! Who is calling (docs/http-api.md "Authentication"). Pluggable: in AWS the HTTP API's JWT
+//! authorizer has verified the token and lambda_http hands the verified claims over in the request
+//! context; locally the token is verified here (HS256, secret from `ZSYNC_AUTH_SECRET`, expiry
+//! checked).
 
 use std::sync::Arc;
 

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// Largest accepted request body (SPEC §7).
+/// Largest accepted request body (docs/sync-rules.md §7).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// A JSON body; the request must carry one.

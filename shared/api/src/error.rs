@@ -1,5 +1,5 @@
 //! The API's error answers: `{"error": {"code": "<snake_case>", "message": "<sentence>"}}`
-//! (API.md "Values"), with the invalid fields listed for a validation error.
+//! (docs/http-api.md "Values"), with the invalid fields listed for a validation error.
 
 use axum::Json;
 use axum::http::StatusCode;

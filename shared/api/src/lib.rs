@@ -1,6 +1,6 @@
-//! The HTTP interface of zendesk-sync (API.md): one axum Router for the API fn and the local
-//! server. Handlers decode and validate the request, call the flows in `zsync_core::admin` and
-//! encode the answer; errors are `{"error": {"code", "message"}}`. The OpenAPI document is
+//! The HTTP interface of zendesk-sync (docs/http-api.md): one axum Router for the API fn and the
+//! local server. Handlers decode and validate the request, call the flows in `zsync_core::admin`
+//! and encode the answer; errors are `{"error": {"code", "message"}}`. The OpenAPI document is
 //! generated from the handlers (utoipa), so the served document and the routes cannot drift.
 
 pub mod auth;
@@ -95,7 +95,7 @@ pub fn openapi() -> OpenApiDoc {
     documented_routes().into_openapi()
 }
 
-/// The whole HTTP API: every route of API.md, the webhook route, `GET /health` and
+/// The whole HTTP API: every route of docs/http-api.md, the webhook route, `GET /health` and
 /// `GET /openapi.json` (both without auth). Bodies over [`MAX_BODY_BYTES`] get 413.
 pub fn api_router(ctx: SyncContext, auth: Auth) -> Router {
     let state = AppState {

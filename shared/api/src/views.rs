@@ -1,5 +1,5 @@
-//! What the API answers (API.md "Resources"). Domain values are serialised as they are; the
-//! `schema_docs` types describe them in the OpenAPI document.
+//! What the API answers (docs/http-api.md "Resources"). Domain values are serialised as they are;
+//! the `schema_docs` types describe them in the OpenAPI document.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -106,7 +106,7 @@ impl From<Contact> for ContactView {
     }
 }
 
-/// The Zendesk side of a linked case (SPEC §3.2); values as Zendesk has them.
+/// The Zendesk side of a linked case (docs/sync-rules.md §3.2); values as Zendesk has them.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Ticket)]
 pub struct TicketView {

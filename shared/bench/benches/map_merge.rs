@@ -13,10 +13,13 @@ use zsync_mapping::people::TicketPeople;
 use zsync_mapping::zendesk::{Ticket, TicketExportPage};
 use zsync_mapping::{CaseId, ContactId, Integration, IntegrationId, PersonRef, UserId};
 
+/// The recorded Zendesk responses, kept in the repository (`tests/fixtures/zendesk`).
+const ZENDESK_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/zendesk");
+
 fn recorded_ticket() -> Ticket {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/zendesk/incremental_tickets_cursor_page.json");
-    let bytes = std::fs::read(&path).expect("fixture");
+    let path = PathBuf::from(ZENDESK_FIXTURES).join("incremental_tickets_cursor_page.json");
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("Zendesk fixture {} missing ({e})", path.display()));
     let page: TicketExportPage = serde_json::from_slice(&bytes).expect("export page");
     page.tickets.into_iter().next().expect("a ticket")
 }

@@ -1,4 +1,4 @@
-//! Zendesk webhook signatures (SPEC §6): `X-Zendesk-Webhook-Signature` is
+//! Zendesk webhook signatures (docs/sync-rules.md §6): `X-Zendesk-Webhook-Signature` is
 //! base64(HMAC-SHA256(secret, timestamp + raw body)), with the timestamp from
 //! `X-Zendesk-Webhook-Signature-Timestamp` (RFC 3339). Checked in constant time; a timestamp
 //! more than [`MAX_SKEW`] away from now is refused so a captured delivery cannot be replayed later.

@@ -1,4 +1,4 @@
-//! What `serve` is started with (API.md "Local server"), and the humane durations its
+//! What `serve` is started with (docs/http-api.md "Local server"), and the humane durations its
 //! `--poll-interval` takes.
 
 use std::net::SocketAddr;
@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use zsync_zendesk::ClientConfig;
 
-/// API.md's defaults.
+/// The defaults of docs/http-api.md "Local server".
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATA_DIR: &str = "./.zendesk-sync";
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5 * 60);
@@ -35,7 +35,8 @@ pub struct ServeOptions {
 }
 
 impl ServeOptions {
-    /// API.md's defaults for everything but the address and the data directory.
+    /// The defaults of docs/http-api.md "Local server", but for the address and the data
+    /// directory.
     pub fn new(addr: SocketAddr, data_dir: impl Into<PathBuf>) -> Self {
         Self {
             addr,

@@ -1,6 +1,7 @@
-//! Zendesk ticket → CRM case (SPEC §3.1), and how a ticket state is disposed of (SPEC §3.4–3.5).
+//! Zendesk ticket → CRM case (docs/sync-rules.md §3.1), and how a ticket state is disposed of
+//! (docs/sync-rules.md §3.4–3.5).
 //!
-//! Decisions where the SPEC is silent:
+//! Decisions where docs/sync-rules.md is silent:
 //! - A status this version does not know (custom statuses, a missing status) keeps the case's
 //!   status on update and is `open` on create; the raw value is still recorded on the ticket
 //!   record.
@@ -25,13 +26,13 @@ pub const EMPTY_SUBJECT: &str = "N/A";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InboundStatus {
     Case(CaseStatus),
-    /// `deleted`: mark the ticket record deleted, keep the case (SPEC §3.5).
+    /// `deleted`: mark the ticket record deleted, keep the case (docs/sync-rules.md §3.5).
     Deleted,
     /// Not in the table: keep the current status (open on create).
     Unknown,
 }
 
-/// SPEC §3.1 "status" row.
+/// docs/sync-rules.md §3.1 "status" row.
 pub fn inbound_status(status: Option<&TicketStatus>) -> InboundStatus {
     use InboundStatus::{Case, Deleted, Unknown};
     match status {
@@ -46,7 +47,7 @@ pub fn inbound_status(status: Option<&TicketStatus>) -> InboundStatus {
     }
 }
 
-/// SPEC §3.1 "priority" row; `None` for `null` and unknown values.
+/// docs/sync-rules.md §3.1 "priority" row; `None` for `null` and unknown values.
 pub fn inbound_priority(priority: Option<&TicketPriority>) -> Option<CasePriority> {
     match priority {
         Some(TicketPriority::Low) => Some(CasePriority::Low), //       low    → low
@@ -57,7 +58,7 @@ pub fn inbound_priority(priority: Option<&TicketPriority>) -> Option<CasePriorit
     }
 }
 
-/// SPEC §3.1 "subject" row: empty subject → `N/A`.
+/// docs/sync-rules.md §3.1 "subject" row: empty subject → `N/A`.
 pub fn inbound_subject(subject: Option<&str>) -> String {
     match subject {
         Some(s) if !s.trim().is_empty() => s.to_owned(),
@@ -65,7 +66,7 @@ pub fn inbound_subject(subject: Option<&str>) -> String {
     }
 }
 
-/// SPEC §3.1 "description" row.
+/// docs/sync-rules.md §3.1 "description" row.
 pub fn inbound_description(description: Option<&str>) -> String {
     description.unwrap_or_default().to_owned()
 }
@@ -92,8 +93,8 @@ pub fn priority_on_update(priority: Option<CasePriority>, current: CasePriority)
     priority.unwrap_or(current)
 }
 
-/// The case for a ticket seen for the first time (SPEC §3.1). The merge shadow for it comes from
-/// `merge::merge_fields` with an empty shadow (first sync: Zendesk wins).
+/// The case for a ticket seen for the first time (docs/sync-rules.md §3.1). The merge shadow for it
+/// comes from `merge::merge_fields` with an empty shadow (first sync: Zendesk wins).
 pub fn new_case(
     ticket: &Ticket,
     id: CaseId,
@@ -126,7 +127,7 @@ pub enum TicketDisposition {
     MarkDeleted,
     /// Deleted before we ever saw it: nothing to do.
     IgnoreDeleted,
-    /// Older than the state already applied (SPEC §3.4).
+    /// Older than the state already applied (docs/sync-rules.md §3.4).
     Stale,
 }
 

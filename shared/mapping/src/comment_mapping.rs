@@ -1,9 +1,9 @@
-//! Zendesk comments ↔ case comments (SPEC §3.3). The description is the first public comment on
-//! both sides and must never be duplicated: Zendesk's description comment is linked to the
-//! case's description comment instead of being imported a second time, and the case's
+//! Zendesk comments ↔ case comments (docs/sync-rules.md §3.3). The description is the first public
+//! comment on both sides and must never be duplicated: Zendesk's description comment is linked to
+//! the case's description comment instead of being imported a second time, and the case's
 //! description comment is never pushed as an extra comment.
 //!
-//! Decisions where the SPEC is silent:
+//! Decisions where docs/sync-rules.md is silent:
 //! - "First" is by `created_at`, then by id (Zendesk ids grow with time); a comment without a
 //!   time sorts after dated ones.
 //! - The case comment body is Zendesk's `body` (what Zendesk shows as the comment text).

@@ -1,6 +1,6 @@
-//! Contact names from a Zendesk user's single `name` (SPEC §3.2).
+//! Contact names from a Zendesk user's single `name` (docs/sync-rules.md §3.2).
 //!
-//! Decisions where the SPEC is silent:
+//! Decisions where docs/sync-rules.md is silent:
 //! - Prefix and suffix keep the word as written minus one trailing dot ("Mr." → "Mr", "PhD." →
 //!   "PhD", "Ph.D." → "Ph.D"); matching against the lists ignores case ("DR." is a prefix).
 //! - The "more than two parts" test is made once on the whole name; a prefix or suffix is then
@@ -99,7 +99,7 @@ mod tests {
     #[test]
     fn spec_examples_and_rules() {
         for (raw, want) in [
-            // SPEC's own example.
+            // The example of docs/sync-rules.md §3.2.
             (
                 "Mr. Bob Miller Jr.",
                 parts(Some("Mr"), "Bob", None, "Miller", Some("Jr")),

@@ -1,4 +1,5 @@
-//! CRM-side domain types: what the service stores and what the API shows (API.md "Resources").
+//! CRM-side domain types: what the service stores and what the API shows (docs/http-api.md
+//! "Resources").
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

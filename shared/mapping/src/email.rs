@@ -1,6 +1,6 @@
 //! E-mail addresses: one normalisation (trim + lower-case) and one validity rule, used for every
-//! match between Zendesk people and CRM users/contacts (SPEC §3.2: "case-insensitive on trimmed
-//! addresses") and for every address the admin types in (SPEC §2).
+//! match between Zendesk people and CRM users/contacts (docs/sync-rules.md §3.2: "case-insensitive
+//! on trimmed addresses") and for every address the admin types in (docs/sync-rules.md §2).
 //!
 //! Validity is deliberately pragmatic, not full RFC 5321: one `@`, a non-empty local part without
 //! spaces, a domain of at least two dot-separated labels made of letters, digits and hyphens.

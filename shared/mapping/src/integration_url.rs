@@ -1,5 +1,5 @@
-//! The integration's account URL (SPEC §2): normalised to `https://<sub>.zendesk.com` — lower-case
-//! host, no trailing slash, no path, query, fragment, credentials or port. A bare host
+//! The integration's account URL (docs/sync-rules.md §2): normalised to `https://<sub>.zendesk.com`
+//! — lower-case host, no trailing slash, no path, query, fragment, credentials or port. A bare host
 //! (`acme.zendesk.com`) is read as `https://acme.zendesk.com`.
 //!
 //! Anything carrying a path, query or fragment is refused rather than trimmed: a pasted

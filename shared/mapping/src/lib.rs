@@ -1,6 +1,7 @@
-//! zendesk-sync's pure core: CRM domain types, Zendesk wire types, the mappings of SPEC §3–§4,
-//! person resolution, contact-name parsing and the three-way merge of SPEC §5. No I/O here:
-//! everything is a function of its inputs, so it is tested exhaustively.
+//! zendesk-sync's pure core: CRM domain types, Zendesk wire types, the mappings of
+//! docs/sync-rules.md §3–§4, person resolution, contact-name parsing and the three-way merge of
+//! docs/sync-rules.md §5. No I/O here: everything is a function of its inputs, so it is tested
+//! exhaustively.
 
 pub mod case_mapping;
 pub mod comment_mapping;

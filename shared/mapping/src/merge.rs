@@ -1,5 +1,5 @@
-//! The three-way merge of SPEC §5 over the synced fields (subject, description, status,
-//! priority, assignee): the case now, the ticket now, and the shadow — the last values both
+//! The three-way merge of docs/sync-rules.md §5 over the synced fields (subject, description,
+//! status, priority, assignee): the case now, the ticket now, and the shadow — the last values both
 //! sides agreed on, kept in both vocabularies because the status and priority maps are lossy.
 //!
 //! Per field:
@@ -48,7 +48,7 @@ pub struct MergeRules {
 
 impl MergeRules {
     /// The integration's rules for one linked ticket: no pushes when two-way sync is off, or the
-    /// ticket is deleted (SPEC §3.5) or closed in Zendesk (SPEC §4).
+    /// ticket is deleted (docs/sync-rules.md §3.5) or closed in Zendesk (docs/sync-rules.md §4).
     pub fn for_ticket(integration: &Integration, record: Option<&TicketRecord>) -> Self {
         let ticket_writable = record.is_none_or(|r| !r.deleted && !r.closed_in_zendesk);
         Self {

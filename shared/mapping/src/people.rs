@@ -1,12 +1,12 @@
-//! Who is who across the two systems (SPEC §3.2, §4), as pure functions over people the caller
-//! has already loaded.
+//! Who is who across the two systems (docs/sync-rules.md §3.2, §4), as pure functions over people
+//! the caller has already loaded.
 //!
 //! Inbound: Zendesk agents/admins become CRM users (matched by primary e-mail, else the
 //! integration owner); end-users become contacts (matched by primary e-mail, else a contact to
 //! create); an end-user without an e-mail gets no reference, never a contact matched by name. A
 //! Zendesk id the caller has not loaded is reported as "needs fetch", never replaced.
 //!
-//! Decisions where the SPEC is silent:
+//! Decisions where docs/sync-rules.md is silent:
 //! - A Zendesk user whose role is missing or unknown is treated as an end-user (the less
 //!   privileged reading); custom agent roles still arrive as `agent`.
 //! - The requester and collaborators are resolved by role like every other person, so an agent
@@ -130,7 +130,7 @@ fn new_contact(user: &User, email: String) -> NewContact {
     }
 }
 
-/// The people of one ticket (SPEC §3.2), all resolved.
+/// The people of one ticket (docs/sync-rules.md §3.2), all resolved.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TicketPeople {
     pub requester: Option<PersonRef>,
@@ -215,9 +215,9 @@ pub fn resolve_ticket_people(
     }
 }
 
-/// CRM → Zendesk (SPEC §4): the Zendesk agent whose e-mail matches the CRM user's, else the
-/// integration's default Zendesk user (by e-mail), else none. Only agents/admins qualify: Zendesk
-/// refuses an end-user as assignee.
+/// CRM → Zendesk (docs/sync-rules.md §4): the Zendesk agent whose e-mail matches the CRM user's,
+/// else the integration's default Zendesk user (by e-mail), else none. Only agents/admins qualify:
+/// Zendesk refuses an end-user as assignee.
 pub fn zendesk_assignee_for(
     crm_user_email: Option<&str>,
     default_zendesk_user_email: Option<&str>,

@@ -1,6 +1,6 @@
-//! CRM case → Zendesk ticket (SPEC §4 "Publish" and "Updates").
+//! CRM case → Zendesk ticket (docs/sync-rules.md §4 "Publish" and "Updates").
 //!
-//! Decisions where the SPEC is silent:
+//! Decisions where docs/sync-rules.md is silent:
 //! - A blank subject or description is sent as `N/A` (Zendesk needs a comment body; `N/A` is what
 //!   an empty subject imports as, so the round trip is stable).
 //! - A contact without an e-mail cannot be found or created in Zendesk: the ticket is then
@@ -18,7 +18,7 @@ use crate::zendesk::{TicketPriority, TicketStatus};
 /// What a blank subject or description is sent as.
 pub const EMPTY_TEXT: &str = "N/A";
 
-/// SPEC §4 status row.
+/// docs/sync-rules.md §4 status row.
 pub fn outbound_status(status: CaseStatus) -> TicketStatus {
     match status {
         CaseStatus::Open => TicketStatus::Open, //            open        → open
@@ -28,7 +28,7 @@ pub fn outbound_status(status: CaseStatus) -> TicketStatus {
     }
 }
 
-/// SPEC §4 priority row.
+/// docs/sync-rules.md §4 priority row.
 pub fn outbound_priority(priority: CasePriority) -> TicketPriority {
     match priority {
         CasePriority::Low => TicketPriority::Low, //       low    → low
@@ -37,12 +37,12 @@ pub fn outbound_priority(priority: CasePriority) -> TicketPriority {
     }
 }
 
-/// SPEC §4 subject row.
+/// docs/sync-rules.md §4 subject row.
 pub fn outbound_subject(subject: &str) -> String {
     non_blank(subject)
 }
 
-/// SPEC §4 description row (the new ticket's first public comment).
+/// docs/sync-rules.md §4 description row (the new ticket's first public comment).
 pub fn outbound_description(description: &str) -> String {
     non_blank(description)
 }
@@ -104,8 +104,8 @@ pub fn full_name(contact: &Contact) -> String {
         .join(" ")
 }
 
-/// A new Zendesk ticket for a case (SPEC §4 publish table), in Zendesk's vocabulary. The caller
-/// resolves the assignee (`people::zendesk_assignee_for`) and the requester first.
+/// A new Zendesk ticket for a case (docs/sync-rules.md §4 publish table), in Zendesk's vocabulary.
+/// The caller resolves the assignee (`people::zendesk_assignee_for`) and the requester first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublishedTicket {
     pub subject: String,

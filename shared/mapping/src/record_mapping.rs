@@ -1,7 +1,8 @@
-//! Zendesk ticket → the CRM ticket record (SPEC §3.2): the Zendesk-side fields of a linked case,
-//! kept as Zendesk sends them (status, type and priority are not mapped to CRM values).
+//! Zendesk ticket → the CRM ticket record (docs/sync-rules.md §3.2): the Zendesk-side fields of a
+//! linked case, kept as Zendesk sends them (status, type and priority are not mapped to CRM
+//! values).
 //!
-//! Decisions where the SPEC is silent:
+//! Decisions where docs/sync-rules.md is silent:
 //! - Applying a `deleted` state only sets `deleted` and the raw status; the other fields keep
 //!   their last real values (Zendesk scrubs deleted tickets). A later non-deleted state clears
 //!   `deleted` (a restore).
@@ -48,7 +49,7 @@ pub fn new_ticket_record(
     record
 }
 
-/// Writes one ticket state onto the record, row by row of SPEC §3.2.
+/// Writes one ticket state onto the record, row by row of docs/sync-rules.md §3.2.
 pub fn apply_ticket_to_record(record: &mut TicketRecord, ticket: &Ticket, people: &TicketPeople) {
     if let Some(at) = ticket.state_time() {
         record.last_applied_at = Some(record.last_applied_at.map_or(at, |seen| seen.max(at)));

@@ -1,6 +1,6 @@
-//! Integration settings as the admin sends them (SPEC §2), and their validation into values the
-//! service can store. Every problem is reported at once, per field, so the API can answer 400
-//! naming the field(s).
+//! Integration settings as the admin sends them (docs/sync-rules.md §2), and their validation into
+//! values the service can store. Every problem is reported at once, per field, so the API can
+//! answer 400 naming the field(s).
 //!
 //! Inputs keep every field optional so that a missing required field is a field error ("owner_id:
 //! is required") rather than an opaque decode error; unknown fields are refused by serde with the

@@ -1,4 +1,4 @@
-//! The merge shadow: per synced field, the last value both sides agreed on (SPEC §5).
+//! The merge shadow: per synced field, the last value both sides agreed on (docs/sync-rules.md §5).
 //! Values are kept in both vocabularies because the status and priority mappings are lossy
 //! (Zendesk `new`, `open` and `hold` are all CRM `open`).
 

@@ -1,4 +1,5 @@
-//! Sync jobs (API.md "Sync job") and the per-ticket sync log (SPEC §7 `/log`).
+//! Sync jobs (docs/http-api.md "Sync job") and the per-ticket sync log (docs/sync-rules.md §7
+//! `/log`).
 
 use serde::{Deserialize, Serialize};
 

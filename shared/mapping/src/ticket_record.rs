@@ -1,5 +1,5 @@
-//! The CRM ticket record (SPEC §3.2): the Zendesk-side view of a linked case, plus the merge
-//! shadow (SPEC §5) — the last values both sides agreed on.
+//! The CRM ticket record (docs/sync-rules.md §3.2): the Zendesk-side view of a linked case, plus
+//! the merge shadow (docs/sync-rules.md §5) — the last values both sides agreed on.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,14 +24,15 @@ pub struct TicketRecord {
     pub assignee: Option<PersonRef>,
     pub requester: Option<PersonRef>,
     pub collaborators: Vec<PersonRef>,
-    /// Exported with status `deleted` (SPEC §3.5): two-way pushes stop, the case stays.
+    /// Exported with status `deleted` (docs/sync-rules.md §3.5): two-way pushes stop, the case
+    /// stays.
     pub deleted: bool,
-    /// Zendesk answered 422 "closed prevents ticket update" (SPEC §4).
+    /// Zendesk answered 422 "closed prevents ticket update" (docs/sync-rules.md §4).
     pub closed_in_zendesk: bool,
     pub created_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
     /// Zendesk `generated_timestamp` (or `updated_at`) of the state last applied; older states
-    /// arriving later are ignored (SPEC §3.4).
+    /// arriving later are ignored (docs/sync-rules.md §3.4).
     #[serde(default)]
     pub last_applied_at: Option<Timestamp>,
     /// Last values both sides agreed on, for the three-way merge.

@@ -1,11 +1,12 @@
-//! Every recorded Zendesk response in `shared/fixtures/zendesk` parses into its wire type and
-//! says what we rely on. The directory is `$ZSYNC_FIXTURES` if set, else `shared/fixtures/zendesk`
-//! beside the repository (`$CARGO_MANIFEST_DIR/../../../shared/fixtures/zendesk`). A missing
-//! directory or a fixture without an expectation here fails the run: never skipped silently.
+//! Every recorded Zendesk response in the repository's `tests/fixtures/zendesk` parses into its
+//! wire type and says what we rely on. A missing directory, a fixture without an expectation here
+//! or one that differs from its recorded bytes (the sha256 in its `.source.txt`) fails the run:
+//! never skipped silently.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use sha2::{Digest, Sha256};
 use zsync_mapping::case_mapping::{TicketDisposition, disposition, inbound_status, new_case};
 use zsync_mapping::comment_mapping::description_comment;
 use zsync_mapping::people::{KnownPeople, PersonResolution, TicketPeople, resolve_person};
@@ -17,14 +18,14 @@ use zsync_mapping::zendesk::{
 };
 use zsync_mapping::{CasePriority, CaseStatus, UserId};
 
+/// The recorded Zendesk responses, kept in the repository (`tests/fixtures/zendesk`).
+const ZENDESK_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/zendesk");
+
 fn fixtures_dir() -> PathBuf {
-    let dir = match std::env::var_os("ZSYNC_FIXTURES") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/zendesk"),
-    };
+    let dir = PathBuf::from(ZENDESK_FIXTURES);
     assert!(
-        dir.is_dir(),
-        "Zendesk fixtures not found at {} (set ZSYNC_FIXTURES to the fixtures/zendesk directory)",
+        dir.join("ticket_show.json").is_file(),
+        "Zendesk fixtures not found at {}",
         dir.display()
     );
     dir
@@ -65,6 +66,26 @@ fn every_fixture_has_an_expectation() {
         .collect();
     let checked: BTreeSet<String> = CHECKED.iter().map(|s| s.to_string()).collect();
     assert_eq!(present, checked, "fixtures and this test's list differ");
+}
+
+/// Each fixture is the recorded body byte for byte: its `.source.txt` says where it was recorded
+/// and gives the sha256 of the saved file.
+#[test]
+fn every_fixture_matches_its_recorded_source() {
+    for name in CHECKED {
+        let source_name = name.replace(".json", ".source.txt");
+        let source = String::from_utf8(read(&source_name))
+            .unwrap_or_else(|e| panic!("{source_name} is not UTF-8: {e}"));
+        let recorded = source
+            .lines()
+            .find_map(|line| line.strip_prefix("sha256 of saved file: "))
+            .unwrap_or_else(|| panic!("{source_name} gives no sha256 of the saved file"));
+        let actual: String = Sha256::digest(read(name))
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert_eq!(actual, recorded.trim(), "{name} differs from its recording");
+    }
 }
 
 #[test]

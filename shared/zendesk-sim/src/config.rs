@@ -9,8 +9,8 @@ pub struct SimConfig {
     pub bind: std::net::SocketAddr,
     /// Zendesk account id put into webhook bodies and headers.
     pub account_id: u64,
-    /// What `GET /users/me.json` answers for missing or bad credentials (SPEC §2: Zendesk
-    /// answers 200 with an "Anonymous user"; some accounts answer 401 for a bad API token).
+    /// What `GET /users/me.json` answers for missing or bad credentials (docs/sync-rules.md §2:
+    /// Zendesk answers 200 with an "Anonymous user"; some accounts answer 401 for a bad API token).
     pub me_on_bad_auth: MeOnBadAuth,
     /// Per-request timeout of webhook deliveries.
     pub webhook_timeout: Duration,

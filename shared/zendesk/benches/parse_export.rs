@@ -1,25 +1,19 @@
 //! Time to decode one full (1,000-ticket) page of the cursor ticket export with 100
 //! sideloaded users, the client's per-page CPU cost during a backfill. The page is built from
-//! a real recorded ticket (shared/fixtures/zendesk), replicated with distinct ids.
+//! a real recorded ticket (`tests/fixtures/zendesk`), replicated with distinct ids.
 
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
 
+/// The recorded Zendesk responses, kept in the repository (`tests/fixtures/zendesk`).
+const ZENDESK_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/zendesk");
+
 fn fixture(name: &str) -> Value {
-    let dir = std::env::var_os("ZSYNC_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/zendesk")
-        });
-    let path = dir.join(name);
-    let text = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "Zendesk fixture {} missing ({e}); set ZSYNC_FIXTURES",
-            path.display()
-        )
-    });
+    let path = PathBuf::from(ZENDESK_FIXTURES).join(name);
+    let text = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("Zendesk fixture {} missing ({e})", path.display()));
     serde_json::from_slice(&text).expect("fixture is JSON")
 }
 

@@ -1,5 +1,5 @@
-//! The client against real recorded Zendesk answers (shared/fixtures/zendesk), served with
-//! their recorded status codes by a tiny stub on 127.0.0.1.
+//! The client against real recorded Zendesk answers (the repository's `tests/fixtures/zendesk`),
+//! served with their recorded status codes by a tiny stub on 127.0.0.1.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -17,15 +17,14 @@ use zsync_zendesk::{ClientConfig, ZendeskClient, ZendeskClientFactory};
 
 const TOKEN: &str = "fixture-token-6f1c2a9e";
 
+/// The recorded Zendesk responses, kept in the repository (`tests/fixtures/zendesk`).
+const ZENDESK_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/zendesk");
+
 fn fixtures_dir() -> PathBuf {
-    let dir = std::env::var_os("ZSYNC_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/zendesk")
-        });
+    let dir = PathBuf::from(ZENDESK_FIXTURES);
     assert!(
         dir.join("ticket_show.json").is_file(),
-        "Zendesk fixtures not found at {} (set ZSYNC_FIXTURES)",
+        "Zendesk fixtures not found at {}",
         dir.display()
     );
     dir

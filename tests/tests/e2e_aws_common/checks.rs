@@ -8,7 +8,7 @@ use zsync_zendesk_sim::SeedSpec;
 
 use super::World;
 
-/// SPEC §3.1 written out again as the oracle (status, priority on create).
+/// docs/sync-rules.md §3.1 written out again as the oracle (status, priority on create).
 pub fn expected_status(ticket: &Ticket) -> CaseStatus {
     match ticket.status {
         Some(TicketStatus::Pending) => CaseStatus::InProgress,

@@ -232,9 +232,12 @@ pub fn kept_inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     inputs
 }
 
-/// The recorded Zendesk responses (name, bytes).
+/// The recorded Zendesk responses, kept in the repository (`tests/fixtures/zendesk`).
+pub const ZENDESK_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/zendesk");
+
+/// The recorded Zendesk responses (name, bytes); none found fails the run.
 pub fn fixtures() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/zendesk");
+    let dir = PathBuf::from(ZENDESK_FIXTURES);
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("fixtures at {}: {e}", dir.display()))
         .filter_map(Result::ok)
@@ -246,6 +249,7 @@ pub fn fixtures() -> Vec<(String, Vec<u8>)> {
             )
         })
         .collect();
+    assert!(!out.is_empty(), "no Zendesk fixtures in {}", dir.display());
     out.sort();
     out
 }

@@ -1,5 +1,5 @@
-//! Activate / deactivate (SPEC §2): activating verifies the credentials against Zendesk and
-//! registers the ticket-events webhook; deactivating (and deleting) removes it.
+//! Activate / deactivate (docs/sync-rules.md §2): activating verifies the credentials against
+//! Zendesk and registers the ticket-events webhook; deactivating (and deleting) removes it.
 
 use zsync_mapping::{Integration, IntegrationId};
 

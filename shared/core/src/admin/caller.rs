@@ -1,5 +1,5 @@
 //! Who is calling: the authenticated identity (verified JWT claims) mapped to a CRM user, and
-//! the rights that gives (API.md "Authentication").
+//! the rights that gives (docs/http-api.md "Authentication").
 
 use zsync_mapping::email::normalize_email;
 use zsync_mapping::{CrmUser, Integration, UserId};
@@ -50,7 +50,7 @@ impl Caller {
         self.user.as_ref().map(|u| &u.id)
     }
 
-    /// Owner or admin (SPEC §2).
+    /// Owner or admin (docs/sync-rules.md §2).
     pub fn may_manage(&self, integration: &Integration) -> bool {
         self.admin || self.user_id() == Some(&integration.owner_id)
     }

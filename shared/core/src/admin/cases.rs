@@ -1,6 +1,6 @@
 //! Cases as the CRM front end sees them: list, create, show (with the ticket record and the
 //! comments), edit, comment. Changes to a linked case with two-way sync on are queued for the
-//! push to Zendesk (SPEC §4 "Updates"); the mapper pushes only what changed.
+//! push to Zendesk (docs/sync-rules.md §4 "Updates"); the mapper pushes only what changed.
 
 use zsync_mapping::publish_mapping::outbound_description;
 use zsync_mapping::{
@@ -128,7 +128,8 @@ async fn check_references(
 }
 
 /// Creates an unlinked case and its description comment (the case's first public comment,
-/// SPEC §3.1 — publishing links it to the ticket's description instead of pushing it again).
+/// docs/sync-rules.md §3.1 — publishing links it to the ticket's description instead of pushing it
+/// again).
 pub async fn create_case(
     ctx: &SyncContext,
     caller: &Caller,

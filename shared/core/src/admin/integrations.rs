@@ -1,5 +1,5 @@
-//! Integration settings flows (SPEC §2): create, list, show, edit, delete. Activation lives in
-//! `activation.rs`.
+//! Integration settings flows (docs/sync-rules.md §2): create, list, show, edit, delete. Activation
+//! lives in `activation.rs`.
 
 use zsync_mapping::settings::{
     FieldError, FieldErrors, IntegrationPatch, IntegrationSettings, SettingsPolicy,

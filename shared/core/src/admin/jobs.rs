@@ -8,7 +8,8 @@ use super::support::load_integration;
 use crate::context::SyncContext;
 use crate::export::{ScheduleError, schedule_sync};
 
-/// "Schedule Sync" (SPEC §2): a queued manual job, or a full one that restarts the export.
+/// "Schedule Sync" (docs/sync-rules.md §2): a queued manual job, or a full one that restarts the
+/// export.
 pub async fn schedule_integration_sync(
     ctx: &SyncContext,
     caller: &Caller,

@@ -1,6 +1,6 @@
-//! The API side's flows (SPEC §2, §4, §7): integration settings and activation, CRM users and
-//! contacts, cases and comments, publishing to Zendesk, sync jobs and the sync log. The HTTP
-//! layer (`zsync-api`) only decodes requests, calls these and encodes the answers.
+//! The API side's flows (docs/sync-rules.md §2, §4, §7): integration settings and activation, CRM
+//! users and contacts, cases and comments, publishing to Zendesk, sync jobs and the sync log. The
+//! HTTP layer (`zsync-api`) only decodes requests, calls these and encodes the answers.
 
 mod activation;
 mod caller;

@@ -1,7 +1,7 @@
-//! Publish a CRM case to Zendesk as a new ticket (SPEC §4). Exactly one ticket per case, even
-//! for a second call, a retry after a timeout or two concurrent calls: a lease per case
-//! serialises attempts, and the ticket's `external_id` (the case id) finds an earlier attempt
-//! whose ticket was created but whose record was never saved.
+//! Publish a CRM case to Zendesk as a new ticket (docs/sync-rules.md §4). Exactly one ticket per
+//! case, even for a second call, a retry after a timeout or two concurrent calls: a lease per case
+//! serialises attempts, and the ticket's `external_id` (the case id) finds an earlier attempt whose
+//! ticket was created but whose record was never saved.
 
 use zsync_mapping::email::usable_email;
 use zsync_mapping::merge::{CaseSide, TicketSide};

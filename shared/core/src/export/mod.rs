@@ -1,5 +1,6 @@
-//! The scheduled export (SPEC §6): catch-up and initial backfill from Zendesk's incremental
-//! exports, resumable page by page, one run at a time per integration, within the rate limits.
+//! The scheduled export (docs/sync-rules.md §6): catch-up and initial backfill from Zendesk's
+//! incremental exports, resumable page by page, one run at a time per integration, within the rate
+//! limits.
 //!
 //! Two streams per integration, both positioned by the stored [`zsync_mapping::ExportCursor`]:
 //! - tickets: the cursor-based ticket export with sideloaded users → one `TicketSnapshot` per

@@ -1,5 +1,5 @@
-//! Webhook intake (SPEC §6): check a Zendesk delivery and enqueue one `TicketChanged` per
-//! ticket it names — nothing else, so Zendesk gets its answer fast.
+//! Webhook intake (docs/sync-rules.md §6): check a Zendesk delivery and enqueue one `TicketChanged`
+//! per ticket it names — nothing else, so Zendesk gets its answer fast.
 //!
 //! Checks, in order (cheapest and least revealing first):
 //! 1. body size (over [`MAX_WEBHOOK_BODY_BYTES`] → 413);

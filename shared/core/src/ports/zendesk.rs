@@ -19,7 +19,7 @@ use zsync_mapping::{IntegrationId, Timestamp, ZendeskId};
 /// headers; `endpoint` is the method and path, e.g. `PUT /api/v2/tickets/123.json` (no query).
 #[derive(Debug, thiserror::Error)]
 pub enum ZendeskError {
-    /// 422 "closed prevents ticket update": record it, never retry (SPEC §4).
+    /// 422 "closed prevents ticket update": record it, never retry (docs/sync-rules.md §4).
     #[error("Zendesk ticket {ticket_id} is closed and cannot be updated")]
     ClosedTicket { ticket_id: ZendeskId },
     #[error("not found in Zendesk: {endpoint}")]

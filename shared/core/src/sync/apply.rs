@@ -1,7 +1,7 @@
-//! Applying one Zendesk ticket state to the CRM (SPEC §3.1–3.5), pushing back what the CRM wins
-//! (SPEC §4–5). Idempotent and order-insensitive: the case id is derived from the ticket, older
-//! states are ignored, and every write is conditional on the version read — on a lost race the
-//! whole step is redone from fresh reads (bounded).
+//! Applying one Zendesk ticket state to the CRM (docs/sync-rules.md §3.1–3.5), pushing back what
+//! the CRM wins (docs/sync-rules.md §4–5). Idempotent and order-insensitive: the case id is derived
+//! from the ticket, older states are ignored, and every write is conditional on the version read —
+//! on a lost race the whole step is redone from fresh reads (bounded).
 
 use zsync_mapping::case_mapping::{TicketDisposition, disposition};
 use zsync_mapping::merge::{

@@ -1,5 +1,5 @@
-//! Zendesk comments → case comments (SPEC §3.3), applied to a case whether or not the case
-//! exists yet (its id is derived, or found through the ticket record), so comments may arrive
+//! Zendesk comments → case comments (docs/sync-rules.md §3.3), applied to a case whether or not the
+//! case exists yet (its id is derived, or found through the ticket record), so comments may arrive
 //! before or after their ticket.
 
 use zsync_mapping::comment_mapping::{

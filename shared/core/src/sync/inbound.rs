@@ -103,7 +103,7 @@ pub async fn apply_ticket_changed(
     Ok(Some(report))
 }
 
-/// The ticket is gone from the REST API: deleted in Zendesk (SPEC §3.5).
+/// The ticket is gone from the REST API: deleted in Zendesk (docs/sync-rules.md §3.5).
 pub(crate) async fn mark_gone(
     session: &Session<'_>,
     ticket_id: ZendeskId,

@@ -1,7 +1,7 @@
-//! The mapper side of the sync engine: applying Zendesk state to the CRM (SPEC §3) and pushing
-//! CRM changes to Zendesk (SPEC §4), with the conflict and loop rules of SPEC §5 and the
-//! delivery rules of SPEC §6. Every flow is idempotent and order-insensitive and runs on a
-//! [`crate::context::SyncContext`].
+//! The mapper side of the sync engine: applying Zendesk state to the CRM (docs/sync-rules.md §3)
+//! and pushing CRM changes to Zendesk (docs/sync-rules.md §4), with the conflict and loop rules of
+//! docs/sync-rules.md §5 and the delivery rules of docs/sync-rules.md §6. Every flow is idempotent
+//! and order-insensitive and runs on a [`crate::context::SyncContext`].
 //!
 //! Entry points: [`process_batch`] (the mapper Lambda), [`run_worker`] (the local server), and
 //! the flows they dispatch to, usable on their own: [`apply_ticket_snapshot`],

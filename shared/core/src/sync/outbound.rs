@@ -1,6 +1,6 @@
-//! The CRM → Zendesk flows (SPEC §4, two-way sync only): a changed linked case pushes only the
-//! fields the merge gives the CRM; a new case comment is added to the ticket and linked, so its
-//! echo is recognised.
+//! The CRM → Zendesk flows (docs/sync-rules.md §4, two-way sync only): a changed linked case pushes
+//! only the fields the merge gives the CRM; a new case comment is added to the ticket and linked,
+//! so its echo is recognised.
 
 use zsync_mapping::comment_mapping::crm_description_comment;
 use zsync_mapping::{CaseId, CommentId, IntegrationId, LogOutcome, TicketRecord, ZendeskId};
@@ -106,7 +106,7 @@ pub async fn push_case_comment(
         return Ok(comment.zendesk_comment_id);
     }
     if crm_description_comment(&case_comments).is_some_and(|d| d.id == comment.id) {
-        // The ticket's description already carries it (SPEC §3.3: never duplicated).
+        // The ticket's description already carries it (docs/sync-rules.md §3.3: never duplicated).
         return Ok(None);
     }
     let api = session.api().await?;

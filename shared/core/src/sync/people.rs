@@ -145,8 +145,9 @@ impl PeopleBook {
         Ok(())
     }
 
-    /// The Zendesk user a CRM user is pushed as (SPEC §4: by e-mail, else the integration's
-    /// default Zendesk user, agents only). Asks Zendesk for e-mails the message did not carry.
+    /// The Zendesk user a CRM user is pushed as (docs/sync-rules.md §4: by e-mail, else the
+    /// integration's default Zendesk user, agents only). Asks Zendesk for e-mails the message did
+    /// not carry.
     pub async fn zendesk_assignee(
         &mut self,
         session: &mut Session<'_>,

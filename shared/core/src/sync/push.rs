@@ -1,5 +1,5 @@
-//! CRM → Zendesk field pushes (SPEC §4): only the fields the merge says the CRM wins, as a safe
-//! update against the ticket state the merge saw.
+//! CRM → Zendesk field pushes (docs/sync-rules.md §4): only the fields the merge says the CRM wins,
+//! as a safe update against the ticket state the merge saw.
 
 use zsync_mapping::merge::{SyncedField, ZendeskChanges};
 
@@ -7,7 +7,7 @@ use crate::ports::{NewComment, TicketChanges};
 
 /// The ticket update for `changes`, and the fields it carries.
 ///
-/// Decisions where the SPEC is silent:
+/// Decisions where docs/sync-rules.md is silent:
 /// - Zendesk cannot rewrite a ticket's description (its first comment); a changed CRM
 ///   description is added as a private note so agents see it without mailing the requester.
 /// - Unassigning in the CRM is not pushed (the port cannot clear an assignee); the next

@@ -1,5 +1,5 @@
 //! The demo talks to its own server the way a CRM front end does: over HTTP, with a bearer
-//! token, reading the JSON of API.md.
+//! token, reading the JSON of docs/http-api.md.
 
 use std::time::Duration;
 

@@ -20,7 +20,7 @@ const MAX_PAGES: usize = 500;
 #[derive(Clone, Debug)]
 pub struct Summary {
     pub integration_id: String,
-    /// The finished job (API.md "Sync job").
+    /// The finished job (docs/http-api.md "Sync job").
     pub job: Value,
     pub cases: usize,
     pub cases_by_status: BTreeMap<String, usize>,

@@ -95,7 +95,7 @@ open_enum!(
 );
 
 impl UserRole {
-    /// Agents and admins become CRM users; everyone else is a contact (SPEC §3.2).
+    /// Agents and admins become CRM users; everyone else is a contact (docs/sync-rules.md §3.2).
     pub fn is_staff(&self) -> bool {
         matches!(self, Self::Agent | Self::Admin)
     }

@@ -55,8 +55,9 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// The moment this state of the ticket was produced, for "ignore older states" (SPEC §3.4).
-    /// `generated_timestamp` moves on every change (also ones `updated_at` misses), so it wins.
+    /// The moment this state of the ticket was produced, for "ignore older states"
+    /// (docs/sync-rules.md §3.4). `generated_timestamp` moves on every change (also ones
+    /// `updated_at` misses), so it wins.
     pub fn state_time(&self) -> Option<Timestamp> {
         let generated = self
             .generated_timestamp

@@ -1,4 +1,5 @@
-//! Webhook bodies Zendesk pushes at us (SPEC §6) and the webhook-management wire types.
+//! Webhook bodies Zendesk pushes at us (docs/sync-rules.md §6) and the webhook-management wire
+//! types.
 //!
 //! Two body shapes are accepted: event subscriptions
 //! (`{"type":"zen:event-type:ticket.…","subject":"zen:ticket:<id>","detail":{"id":"<id>"},"id":"<event id>"}`)

@@ -1,4 +1,4 @@
-//! The merge on a table of scenarios (SPEC §5).
+//! The merge on a table of scenarios (docs/sync-rules.md §5).
 
 use super::super::*;
 use super::{LOCAL, ONE_WAY, REMOTE, agreed, case, ticket};
