@@ -11,6 +11,8 @@
 
 mod api_common;
 mod aws_common;
+// Shared with e2e_aws.rs, which uses the rest of it.
+#[allow(dead_code)]
 mod e2e_aws_common;
 mod export_common;
 mod hostile_common;
