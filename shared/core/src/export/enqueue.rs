@@ -19,8 +19,11 @@ use crate::ports::{QueueError, SyncQueue};
 pub(crate) const SEND_ATTEMPTS: u32 = 3;
 /// Pause before try `n` is `n` times this (throttling and brief refusals heal).
 const RETRY_PAUSE: Duration = Duration::from_millis(200);
+/// The queue's refusal as quoted in the sync log and the dead letter (SDK errors run long).
+const MAX_REASON_CHARS: usize = 600;
 
-/// The ticket a message is about, for the sync log.
+/// The ticket a message is about, for the sync log (the export sends only ticket messages; the
+/// others have none and would be logged as ticket 0).
 fn ticket_of(message: &SyncMessage) -> Option<ZendeskId> {
     match message {
         SyncMessage::TicketSnapshot { ticket, .. } => Some(ticket.id),
@@ -75,6 +78,7 @@ pub(crate) async fn enqueue(
     }
     let mut unsent = Vec::with_capacity(pending.len());
     for (message, reason) in pending {
+        let reason: String = reason.chars().take(MAX_REASON_CHARS).collect();
         let reason = format!(
             "could not be enqueued after {SEND_ATTEMPTS} tries, parked in the dead-letter queue: {reason}"
         );
