@@ -1,5 +1,5 @@
 //! Embedded-queue behaviour beyond the port's conformance suite: the automatic dead-letter
-//! after too many receives, receipt checks and the size limit.
+//! after too many receives, receipt checks, the size limit and the characters SQS refuses.
 
 use chrono::Duration;
 use tempfile::TempDir;
@@ -112,4 +112,25 @@ async fn an_oversized_batch_is_refused_whole() {
         0,
         "nothing of the batch was sent"
     );
+}
+
+#[tokio::test]
+async fn a_body_with_a_character_sqs_refuses_is_refused_like_sqs_would() {
+    let (queue, _dir) = queue_with(QueueOptions::default()).await;
+    for (body, character, offset) in [
+        ("{\"subject\":\"a\u{FFFF}\"}", '\u{FFFF}', 13),
+        ("x\u{FFFE}", '\u{FFFE}', 1),
+        ("\u{1}", '\u{1}', 0),
+    ] {
+        let result = queue.send_raw(body).await;
+        assert!(
+            matches!(result, Err(QueueError::RefusedCharacter { character: c, offset: o }) if c == character && o == offset),
+            "{body:?}: {result:?}"
+        );
+    }
+    assert_eq!(queue.depth().await.expect("depth"), 0, "nothing stored");
+    queue
+        .send_raw("tab\t, new line\n, return\r, \u{FFFD}\u{10FFFF}")
+        .await
+        .expect("accepted characters pass");
 }

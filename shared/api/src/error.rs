@@ -124,9 +124,9 @@ impl From<AdminError> for ApiError {
             AdminError::Secrets(SecretError::InvalidName(_)) => {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
             }
-            AdminError::Queue(QueueError::TooLarge { .. }) => {
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
-            }
+            AdminError::Queue(
+                QueueError::TooLarge { .. } | QueueError::RefusedCharacter { .. },
+            ) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message),
             AdminError::Queue(_) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "queue_unavailable",

@@ -8,9 +8,9 @@ use std::time::Duration as StdDuration;
 
 use async_trait::async_trait;
 use chrono::Duration;
-use zsync_core::message::SyncMessage;
+use zsync_core::message::{SyncMessage, first_refused_char};
 use zsync_core::ports::{Delivery, QueueResult, SyncQueue};
-use zsync_mapping::zendesk::Ticket;
+use zsync_mapping::zendesk::{Comment, Ticket, User};
 use zsync_mapping::{CaseId, IntegrationId};
 
 /// Expands to one `#[tokio::test]` per queue case, in a module `queue_conformance`.
@@ -30,6 +30,7 @@ macro_rules! queue_conformance_tests {
                 dead_letter_removes_the_message,
                 batch_of_25_delivered_once,
                 every_message_kind_round_trips,
+                hostile_text_round_trips_exactly,
             ]
         );
     };
@@ -282,6 +283,66 @@ pub async fn every_message_kind_round_trips(queue: &dyn SyncQueue) {
         },
     ];
     queue.send(&sent).await.expect("send");
+    let mut got = Vec::new();
+    for _ in 0..20 {
+        if got.len() >= sent.len() {
+            break;
+        }
+        for d in receive_within(queue, 10, LONG, StdDuration::from_secs(1)).await {
+            queue.ack(&d.receipt).await.expect("ack");
+            got.push(d.message);
+        }
+    }
+    let key = |m: &SyncMessage| format!("{m:?}");
+    let mut expected = sent.clone();
+    expected.sort_by_key(key);
+    got.sort_by_key(key);
+    assert_eq!(got, expected);
+}
+
+/// Text SQS refuses in a body (U+FFFF, U+FFFE, C0 controls) next to text it accepts.
+pub const HOSTILE_TEXT: &str =
+    "Re: Rechnung \u{FFFF}\u{FFFE} \u{1}\u{8}\u{1B}[31m\u{0} \"q\" \\ \u{FFFD}\u{D7FF}\u{E000} 😀";
+
+/// A subject, a comment and a user name with [`HOSTILE_TEXT`] are sent and come back exactly.
+/// (moto accepts every character; the adapters refuse what SQS refuses before sending.)
+pub async fn hostile_text_round_trips_exactly(queue: &dyn SyncQueue) {
+    let ticket: Ticket = serde_json::from_value(serde_json::json!({
+        "id": 9, "subject": HOSTILE_TEXT, "description": HOSTILE_TEXT, "requester_id": 3
+    }))
+    .expect("fixture ticket");
+    let user: User = serde_json::from_value(serde_json::json!({"id": 3, "name": HOSTILE_TEXT}))
+        .expect("fixture user");
+    let comment = Comment {
+        id: 77,
+        author_id: Some(3),
+        body: HOSTILE_TEXT.into(),
+        plain_body: Some(HOSTILE_TEXT.into()),
+        public: true,
+        created_at: None,
+    };
+    let sent = vec![
+        SyncMessage::TicketSnapshot {
+            integration_id: IntegrationId::new("acme"),
+            job_id: None,
+            ticket: Box::new(ticket),
+            users: vec![user.clone()],
+            comments: vec![comment.clone()],
+            part: None,
+        },
+        SyncMessage::TicketComments {
+            integration_id: IntegrationId::new("acme"),
+            job_id: None,
+            ticket_id: 9,
+            comments: vec![comment],
+            users: vec![user],
+        },
+    ];
+    assert!(
+        sent.iter()
+            .all(|m| first_refused_char(&m.encode()).is_none())
+    );
+    queue.send(&sent).await.expect("send hostile text");
     let mut got = Vec::new();
     for _ in 0..20 {
         if got.len() >= sent.len() {

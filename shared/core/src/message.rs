@@ -1,5 +1,10 @@
 //! The sync queue's messages: a versioned, self-describing envelope
 //! (`{"v":1,"kind":"…","body":{…}}`) so old and new code can share a queue during a deploy.
+//! Encoded bodies hold only characters SQS accepts ([`queue_text`]), whatever the ticket says.
+
+mod queue_text;
+
+pub use queue_text::{first_refused_char, is_queue_char, lossy_queue_text};
 
 use serde::{Deserialize, Serialize};
 use zsync_mapping::zendesk::{Comment, Ticket, User};
@@ -76,7 +81,8 @@ impl SyncMessage {
         }
     }
 
-    /// Encodes the message in its envelope.
+    /// Encodes the message in its envelope: JSON with every character SQS refuses (U+FFFE,
+    /// U+FFFF, C0 controls) written as a `\uXXXX` escape, which [`Self::decode`] restores.
     pub fn encode(&self) -> String {
         #[derive(Serialize)]
         struct Out<'a> {
@@ -85,11 +91,10 @@ impl SyncMessage {
             message: &'a SyncMessage,
         }
         // Serializing plain data with string keys cannot fail.
-        serde_json::to_string(&Out {
+        queue_text::to_queue_json(&Out {
             v: ENVELOPE_VERSION,
             message: self,
         })
-        .unwrap_or_default()
     }
 
     /// Decodes an envelope, refusing versions this code does not know.
@@ -121,9 +126,10 @@ pub struct TooLarge {
     pub limit: usize,
 }
 
+/// Encoded size as part of a message (escapes included: they count against the limit).
 fn json_len<T: Serialize>(value: &T) -> usize {
     // Plain data always serialises; the parts' real encodings are checked at the end anyway.
-    serde_json::to_string(value).map_or(0, |s| s.len())
+    queue_text::to_queue_json(value).len()
 }
 
 impl SyncMessage {
@@ -345,5 +351,75 @@ mod split_tests {
             event_id: None,
         };
         assert!(message.split_to_fit(100).is_err());
+    }
+}
+
+#[cfg(test)]
+mod hostile_text_tests {
+    use super::*;
+    use zsync_mapping::zendesk::{Comment, User};
+
+    const HOSTILE: &str = "Re: \u{FFFF}rechnung\u{FFFE} \u{1}\u{8}\u{1B}[0m \u{0} \"q\" \\ 😀";
+
+    fn snapshot(comment_bodies: Vec<String>) -> SyncMessage {
+        let ticket: Ticket = serde_json::from_value(serde_json::json!({
+            "id": 7, "subject": HOSTILE, "requester_id": 1
+        }))
+        .unwrap();
+        let user: User =
+            serde_json::from_value(serde_json::json!({"id": 1, "name": HOSTILE})).unwrap();
+        let comments = comment_bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| Comment {
+                id: i as u64 + 100,
+                author_id: Some(1),
+                body,
+                plain_body: None,
+                public: true,
+                created_at: None,
+            })
+            .collect();
+        SyncMessage::TicketSnapshot {
+            integration_id: IntegrationId::new("acme"),
+            job_id: None,
+            ticket: Box::new(ticket),
+            users: vec![user],
+            comments,
+            part: None,
+        }
+    }
+
+    #[test]
+    fn hostile_subject_comment_and_user_name_encode_to_accepted_characters_and_back() {
+        let message = snapshot(vec![format!("body {HOSTILE}")]);
+        let body = message.encode();
+        assert_eq!(first_refused_char(&body), None, "{body:?}");
+        assert_eq!(SyncMessage::decode(&body).unwrap(), message);
+    }
+
+    #[test]
+    fn escapes_count_against_the_size_limit_when_splitting() {
+        // U+FFFF is 3 bytes raw and 6 escaped: sizes counted raw would overfill every part.
+        let message = snapshot(vec!["\u{FFFF}".repeat(3_000); 12]);
+        let limit = 40_000;
+        let parts = message.split_to_fit(limit).expect("fits when split");
+        assert!(parts.len() > 1);
+        let mut comments = Vec::new();
+        for part in &parts {
+            let body = part.encode();
+            assert!(body.len() <= limit, "{} bytes", body.len());
+            assert_eq!(first_refused_char(&body), None);
+            let SyncMessage::TicketSnapshot { comments: c, .. } =
+                SyncMessage::decode(&body).unwrap()
+            else {
+                panic!("not a snapshot")
+            };
+            comments.extend(c);
+        }
+        let SyncMessage::TicketSnapshot { comments: all, .. } = &message else {
+            unreachable!()
+        };
+        assert_eq!(&comments, all);
     }
 }

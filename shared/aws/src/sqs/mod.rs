@@ -1,5 +1,5 @@
 //! [`SyncQueue`] on SQS: a queue plus its dead-letter queue. Bodies are
-//! [`SyncMessage::encode`] envelopes; snapshots too large for one message are split
+//! [`SyncMessage::encode`] envelopes (only characters SQS accepts); snapshots too large for one message are split
 //! ([`SyncMessage::split_to_fit`]) and sent in batches within SQS's entry and size limits.
 
 mod batch;
@@ -16,7 +16,7 @@ use aws_sdk_sqs::types::{
     SendMessageBatchRequestEntry,
 };
 use chrono::Duration;
-use zsync_core::message::{MAX_MESSAGE_BYTES, SyncMessage};
+use zsync_core::message::{MAX_MESSAGE_BYTES, SyncMessage, first_refused_char, lossy_queue_text};
 use zsync_core::ports::{Delivery, QueueError, QueueResult, SyncQueue};
 
 pub use batch::{MAX_BATCH_ENTRIES, pack};
@@ -103,7 +103,9 @@ impl SqsQueue {
         let room = self
             .max_message_bytes
             .saturating_sub(body.len() + REASON_ATTRIBUTE.len() + "String".len());
-        let reason = cut_at_char(reason, room.clamp(16, MAX_REASON_BYTES));
+        // An attribute value obeys the body's character rule; a reason may quote customer text.
+        let lossy = lossy_queue_text(reason);
+        let reason = cut_at_char(&lossy, room.clamp(16, MAX_REASON_BYTES));
         let reason = if reason.is_empty() {
             "unspecified"
         } else {
@@ -185,6 +187,11 @@ impl SyncQueue for SqsQueue {
             parts.extend(split);
         }
         let bodies: Vec<String> = parts.iter().map(SyncMessage::encode).collect();
+        // SQS refuses these characters but moto accepts them: checked here so both answer alike
+        // (and before anything is sent, like a message too large).
+        if let Some((offset, character)) = bodies.iter().find_map(|b| first_refused_char(b)) {
+            return Err(QueueError::RefusedCharacter { character, offset });
+        }
         let sizes: Vec<usize> = bodies.iter().map(String::len).collect();
         let mut failed = Vec::new();
         let mut reasons = Vec::new();

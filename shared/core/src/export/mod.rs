@@ -10,6 +10,9 @@
 //!   looked up once per page (`show_users`, 100 per request) so the mapper gets every author
 //!   with the comment and needs no Zendesk call of its own.
 //!
+//! A message the queue keeps refusing (after a few tries) is dead-lettered with the reason and
+//! logged for its ticket, and the export moves on; an unavailable queue pauses the run.
+//!
 //! Each page is enqueued before its position is stored (with the version read, so a concurrent
 //! writer — a full sync being scheduled — makes this run stop instead of overwriting). A crash
 //! or timeout re-sends at most the page in flight; the mapper is idempotent. Zendesk rate
@@ -20,6 +23,7 @@
 //! creates a `scheduled` job as soon as it finds work; the job succeeds when both streams
 //! reach their end, and fails with the reason on a permanent error.
 
+mod enqueue;
 pub mod jobs;
 mod outcome;
 mod pages;

@@ -13,6 +13,7 @@ use zsync_mapping::{
     ExportCursor, Integration, JobCounters, JobKind, JobState, LogOutcome, SyncLogEntry, ZendeskId,
 };
 
+use super::enqueue;
 use super::jobs::{close_abandoned, fresh_cursor, mark_running, new_job};
 use super::outcome::{IntegrationRun, RunEnd, Stop};
 use super::pages::{self, MESSAGE_LIMIT, Skipped};
@@ -31,6 +32,14 @@ pub const MIN_PAGE_TIME: std::time::Duration = std::time::Duration::from_secs(20
 const MAX_PAGES_PER_STREAM: u32 = 10_000;
 /// How long the sync log keeps an export failure.
 const LOG_TTL: Duration = Duration::days(30);
+
+/// Tickets of a page that did not fully reach the queue (each counted once).
+fn failed_tickets(skipped: &[Skipped], unsent: &[Skipped]) -> u64 {
+    let mut ids: Vec<ZendeskId> = skipped.iter().chain(unsent).map(|s| s.ticket_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len() as u64
+}
 
 pub fn lease_name(integration: &zsync_mapping::IntegrationId) -> String {
     format!("export#{integration}")
@@ -199,12 +208,12 @@ impl<'a> Exporter<'a> {
         Ok(())
     }
 
-    async fn send(&self, messages: &[SyncMessage]) -> Result<(), Stop> {
-        if messages.is_empty() {
-            return Ok(());
-        }
-        self.in_time(self.ctx.queue.send(messages)).await??;
-        Ok(())
+    /// Enqueues a page's messages; what the queue keeps refusing is dead-lettered and returned
+    /// for the sync log (see [`enqueue`]), so one message never holds the cursor back.
+    async fn send(&self, messages: &[SyncMessage]) -> Result<Vec<Skipped>, Stop> {
+        Ok(self
+            .in_time(enqueue::enqueue(self.ctx.queue.as_ref(), messages))
+            .await??)
     }
 
     async fn count(&self, tickets_seen: u64, failed: u64) -> Result<(), Stop> {
@@ -291,8 +300,9 @@ impl<'a> Exporter<'a> {
                 &page,
                 MESSAGE_LIMIT,
             );
-            self.send(&out.messages).await?;
+            let unsent = self.send(&out.messages).await?;
             self.log_skipped(&out.skipped).await;
+            self.log_skipped(&unsent).await;
             match page.after_cursor {
                 Some(next) if self.cursor.cursor.as_ref() != Some(&next) => {
                     self.cursor.cursor = Some(next);
@@ -312,8 +322,9 @@ impl<'a> Exporter<'a> {
             }
             self.save_cursor().await?;
             let seen = page.tickets.len() as u64;
-            self.run.tickets_enqueued += seen - out.skipped.len() as u64;
-            self.count(seen, out.skipped.len() as u64).await?;
+            let failed = failed_tickets(&out.skipped, &unsent);
+            self.run.tickets_enqueued += seen.saturating_sub(failed);
+            self.count(seen, failed).await?;
             if page.end_of_stream {
                 return Ok(());
             }
@@ -354,8 +365,9 @@ impl<'a> Exporter<'a> {
                 &self.users,
                 MESSAGE_LIMIT,
             );
-            self.send(&out.messages).await?;
+            let unsent = self.send(&out.messages).await?;
             self.log_skipped(&out.skipped).await;
+            self.log_skipped(&unsent).await;
 
             let next = page.end_time.unwrap_or(start).max(start);
             let mut at_next: Vec<ZendeskId> = fresh
@@ -379,8 +391,8 @@ impl<'a> Exporter<'a> {
                 self.dirty = true;
             }
             self.save_cursor().await?;
-            self.run.comment_messages += out.messages.len() as u64;
-            self.count(0, out.skipped.len() as u64).await?;
+            self.run.comment_messages += (out.messages.len() - unsent.len()) as u64;
+            self.count(0, failed_tickets(&out.skipped, &unsent)).await?;
             if page.end_of_stream {
                 return Ok(());
             }

@@ -21,6 +21,10 @@ pub enum QueueError {
     /// One message cannot be sent even alone (over the queue's size limit after splitting).
     #[error("message too large: {bytes} bytes (limit {limit})")]
     TooLarge { bytes: usize, limit: usize },
+    /// A body holds a character SQS refuses (see [`crate::message::is_queue_char`]); nothing
+    /// of the call was sent. [`SyncMessage::encode`] never produces one: raw bodies may.
+    #[error("the message body has U+{:04X} at byte {offset}, a character the queue refuses", u32::from(*.character))]
+    RefusedCharacter { character: char, offset: usize },
     /// Some messages of a batch were not accepted; they are returned for a retry.
     #[error("{} of the batch were not sent: {reason}", failed.len())]
     Partial {

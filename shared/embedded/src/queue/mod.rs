@@ -22,6 +22,7 @@ pub struct QueueOptions {
     /// of being delivered again (SQS `maxReceiveCount`).
     pub max_receives: u32,
     /// Largest encoded message accepted (SQS: 256 KiB), so oversized messages fail locally too.
+    /// Like SQS, a body with a character outside XML 1.0's `Char` set is refused.
     pub max_message_bytes: usize,
 }
 
@@ -107,7 +108,8 @@ impl EmbeddedQueue {
     }
 
     /// Enqueues a body as it is, without the envelope encoding: for tests of undecodable
-    /// messages and for tools that replay dead letters.
+    /// messages and for tools that replay dead letters. Refused like SQS would refuse it (size,
+    /// characters).
     pub async fn send_raw(&self, body: &str) -> QueueResult<()> {
         let bodies = vec![body.to_owned()];
         let limit = self.options.max_message_bytes;

@@ -8,7 +8,7 @@ use redb::{
     ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 use serde::{Deserialize, Serialize};
-use zsync_core::message::SyncMessage;
+use zsync_core::message::{SyncMessage, first_refused_char};
 use zsync_core::ports::{Delivery, QueueError, QueueResult};
 use zsync_mapping::Timestamp;
 
@@ -146,12 +146,16 @@ pub(super) fn bury_body(txn: &WriteTransaction, body: &str, reason: &str) -> Que
 }
 
 pub(super) fn send(txn: &WriteTransaction, bodies: &[String], limit: usize) -> QueueResult<()> {
-    // all or nothing: check every size before writing
+    // all or nothing: check every body before writing
     if let Some(big) = bodies.iter().find(|b| b.len() > limit) {
         return Err(QueueError::TooLarge {
             bytes: big.len(),
             limit,
         });
+    }
+    // SQS refuses these characters; refusing them here too keeps the local server honest.
+    if let Some((offset, character)) = bodies.iter().find_map(|b| first_refused_char(b)) {
+        return Err(QueueError::RefusedCharacter { character, offset });
     }
     let now = micros(Utc::now());
     for body in bodies {
