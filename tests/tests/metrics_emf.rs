@@ -27,6 +27,7 @@ use zsync_core::export::{RunEnd, run_exports};
 use zsync_core::ports::{ExportFrom, ZendeskAccount, ZendeskConnector};
 use zsync_core::sync::{ReceivedMessage, apply_ticket_changed, process_batch};
 use zsync_core::telemetry;
+use zsync_core::telemetry::dimension;
 use zsync_core::webhook_signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use zsync_mapping::zendesk::{TicketPriority, TicketStatus, UserRole};
 use zsync_mapping::{IntegrationId, SyncPriority};
@@ -166,7 +167,7 @@ async fn an_export_and_its_mapper_run_emit_requests_lag_outcomes_and_parks() {
     let runs = run_exports(&h.ctx, deadline()).await.expect("export");
     assert_eq!(runs[0].end, RunEnd::Complete, "{runs:?}");
     let data = flush();
-    let acme = [(telemetry::INTEGRATION, "acme")];
+    let acme = [(dimension::INTEGRATION, "acme")];
     assert_eq!(
         total(&data, telemetry::ZENDESK_REQUESTS, &acme),
         h.sim.total_requests() as f64,
@@ -200,15 +201,15 @@ async fn an_export_and_its_mapper_run_emit_requests_lag_outcomes_and_parks() {
     assert!(failed.is_empty(), "{failed:?}");
     let data = flush();
     let created = [
-        (telemetry::INTEGRATION, "acme"),
-        (telemetry::OUTCOME, "created"),
+        (dimension::INTEGRATION, "acme"),
+        (dimension::OUTCOME, "created"),
     ];
     assert_eq!(total(&data, telemetry::TICKETS_APPLIED, &created), 5.0);
     assert_eq!(
         total(
             &data,
             telemetry::DEAD_LETTER_PARKS,
-            &[(telemetry::PATH, "poison")]
+            &[(dimension::PATH, "poison")]
         ),
         1.0
     );
@@ -219,8 +220,8 @@ async fn an_export_and_its_mapper_run_emit_requests_lag_outcomes_and_parks() {
     assert!(failed.is_empty(), "{failed:?}");
     let data = flush();
     let unchanged = [
-        (telemetry::INTEGRATION, "acme"),
-        (telemetry::OUTCOME, "unchanged"),
+        (dimension::INTEGRATION, "acme"),
+        (dimension::OUTCOME, "unchanged"),
     ];
     assert!(
         total(&data, telemetry::TICKETS_APPLIED, &unchanged) >= 5.0,
@@ -231,7 +232,7 @@ async fn an_export_and_its_mapper_run_emit_requests_lag_outcomes_and_parks() {
         total(
             &data,
             telemetry::DEAD_LETTER_PARKS,
-            &[(telemetry::PATH, "poison")]
+            &[(dimension::PATH, "poison")]
         ),
         0.0
     );
@@ -274,7 +275,7 @@ async fn zendesk_429s_are_counted_with_the_wait_they_imposed() {
     let runs = run_exports(&h.ctx, deadline()).await.expect("export");
     assert_eq!(runs[0].end, RunEnd::Complete, "{runs:?}");
     let data = flush();
-    let acme = [(telemetry::INTEGRATION, "acme")];
+    let acme = [(dimension::INTEGRATION, "acme")];
     let limited = total(&data, telemetry::ZENDESK_RATE_LIMITED, &acme);
     assert!(
         limited >= 1.0,
@@ -329,8 +330,8 @@ async fn a_two_way_conflict_is_counted_by_its_winner() {
             &data,
             telemetry::CONFLICTS,
             &[
-                (telemetry::INTEGRATION, integration),
-                (telemetry::WINNER, "crm")
+                (dimension::INTEGRATION, integration),
+                (dimension::WINNER, "crm")
             ]
         ),
         1.0,
@@ -341,8 +342,8 @@ async fn a_two_way_conflict_is_counted_by_its_winner() {
             &data,
             telemetry::CONFLICTS,
             &[
-                (telemetry::INTEGRATION, integration),
-                (telemetry::WINNER, "zendesk")
+                (dimension::INTEGRATION, integration),
+                (dimension::WINNER, "zendesk")
             ]
         ),
         0.0
@@ -352,8 +353,8 @@ async fn a_two_way_conflict_is_counted_by_its_winner() {
             &data,
             telemetry::TICKETS_APPLIED,
             &[
-                (telemetry::INTEGRATION, integration),
-                (telemetry::OUTCOME, outcome),
+                (dimension::INTEGRATION, integration),
+                (dimension::OUTCOME, outcome),
             ],
         )
     };
@@ -406,7 +407,7 @@ async fn webhook_refusals_are_counted_in_total_and_by_reason_without_the_callers
         total(
             &data,
             telemetry::WEBHOOK_REFUSALS,
-            &[(telemetry::REASON, reason)],
+            &[(dimension::REASON, reason)],
         )
     };
     assert_eq!(by_reason("invalid_signature"), 2.0);

@@ -38,11 +38,16 @@ pub const WEBHOOK_REFUSALS: &str = "WebhookRefusals";
 /// or `exhausted` (failed its last delivery; the queue moves it).
 pub const DEAD_LETTER_PARKS: &str = "DeadLetterParks";
 
-pub const INTEGRATION: &str = "Integration";
-pub const OUTCOME: &str = "Outcome";
-pub const WINNER: &str = "Winner";
-pub const REASON: &str = "Reason";
-pub const PATH: &str = "Path";
+/// Dimension names (metric labels) besides the `Function` every Lambda adds.
+pub mod dimension {
+    pub const INTEGRATION: &str = "Integration";
+    pub const OUTCOME: &str = "Outcome";
+    pub const WINNER: &str = "Winner";
+    pub const REASON: &str = "Reason";
+    pub const PATH: &str = "Path";
+}
+
+use dimension::{INTEGRATION, OUTCOME, PATH, REASON, WINNER};
 
 /// Tells the installed recorder the units (CloudWatch shows them); call once after installing.
 pub fn describe() {
