@@ -64,4 +64,7 @@ with open(sys.argv[2], "w") as f:
     json.dump(expanded, f, indent=1)
 PY
 "$VENV/bin/cfn-lint" --format parseable "$expanded"
+
+echo "== alarms and dashboard"
+"$VENV/bin/python" scripts/check-operations.py "$expanded" shared/core/src/telemetry.rs
 echo "template OK"

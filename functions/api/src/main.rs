@@ -3,14 +3,15 @@
 //! adapters are built once per cold start and shared by every invocation.
 
 use zsync_api::{Auth, api_router};
-use zsync_lambda::{Environment, build_context, init_tracing};
+use zsync_lambda::{Environment, build_context, init_metrics, init_tracing, metered};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     init_tracing();
+    let metrics = init_metrics()?;
     let env = Environment::from_process()?;
     // Activation registers Zendesk webhooks at this URL: refuse to start without a usable one.
     env.require_https_public_url()?;
     let ctx = build_context(&env).await?;
-    lambda_http::run(api_router(ctx, Auth::api_gateway())).await
+    metered::run_http(metrics, api_router(ctx, Auth::api_gateway())).await
 }

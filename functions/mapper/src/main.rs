@@ -3,23 +3,27 @@
 //! redelivered; the rest of a batch is done).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
 use zsync_core::sync::{ReceivedMessage, process_batch};
-use zsync_lambda::{Environment, build_context, init_tracing};
+use zsync_lambda::{Environment, build_context, init_metrics, init_tracing, metered};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing();
+    let metrics = init_metrics()?;
     let env = Environment::from_process()?;
     let ctx = build_context(&env).await?;
     let (ctx, max_receives) = (&ctx, env.max_receives);
-    run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        let messages = event.payload.records.into_iter().map(received).collect();
-        let failed = process_batch(ctx, messages, max_receives).await;
-        let mut response = SqsBatchResponse::default();
-        response.set_failures(failed);
-        Ok::<_, Error>(response)
-    }))
+    metered::run(
+        metrics,
+        service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+            let messages = event.payload.records.into_iter().map(received).collect();
+            let failed = process_batch(ctx, messages, max_receives).await;
+            let mut response = SqsBatchResponse::default();
+            response.set_failures(failed);
+            Ok::<_, Error>(response)
+        }),
+    )
     .await
 }
 

@@ -10,7 +10,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Serialize;
 use zsync_core::context::SyncContext;
 use zsync_core::export::{IntegrationRun, run_exports};
-use zsync_lambda::{Environment, build_context, init_tracing};
+use zsync_lambda::{Environment, build_context, init_metrics, init_tracing, metered};
 
 /// Time kept back before the Lambda deadline: releasing leases, closing jobs, flushing logs.
 const MARGIN: Duration = Duration::from_secs(15);
@@ -55,11 +55,13 @@ async fn handle(
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let metrics = init_metrics()?;
     let ctx = build_context(&Environment::from_process()?).await?;
     let ctx = &ctx;
-    lambda_runtime::run(service_fn(
-        move |event| async move { handle(ctx, event).await },
-    ))
+    metered::run(
+        metrics,
+        service_fn(move |event| async move { handle(ctx, event).await }),
+    )
     .await
 }
 

@@ -4,11 +4,12 @@
 //! `isBase64Encoded` bodies), which the signature check needs.
 
 use zsync_api::webhook_route::webhook_router;
-use zsync_lambda::{Environment, build_context, init_tracing};
+use zsync_lambda::{Environment, build_context, init_metrics, init_tracing, metered};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     init_tracing();
+    let metrics = init_metrics()?;
     let ctx = build_context(&Environment::from_process()?).await?;
-    lambda_http::run(webhook_router(ctx)).await
+    metered::run_http(metrics, webhook_router(ctx)).await
 }

@@ -40,7 +40,8 @@ pub fn webhook_router(ctx: SyncContext) -> Router {
         .with_state(ctx)
 }
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
+fn error(status: StatusCode, code: &'static str, message: &str) -> Response {
+    zsync_core::telemetry::webhook_refused(code);
     let body = json!({"error": {"code": code, "message": message}});
     (status, axum::Json(body)).into_response()
 }

@@ -9,6 +9,7 @@ pub mod intake;
 pub mod message;
 pub mod ports;
 pub mod sync;
+pub mod telemetry;
 pub mod webhook_signature;
 
 pub use message::{DecodeError, SyncMessage};

@@ -10,9 +10,16 @@
 //! | `ZSYNC_PUBLIC_URL` | https base URL Zendesk calls back (required by the api function) |
 //! | `ZSYNC_MAX_RECEIVES` | the queue's `maxReceiveCount` (default 5) |
 //! | `ZSYNC_ALLOW_INSECURE_ZENDESK_URLS` | `true` only for test stacks against a simulator |
+//!
+//! Metrics go out in CloudWatch Embedded Metric Format ([`install_metrics`]): each function's
+//! main runs its handler through [`metered`], which writes the invocation's metrics to stdout
+//! when it ends; CloudWatch Logs turns those lines into metrics.
 
 use std::sync::Arc;
 
+use metrics_cloudwatch_embedded::Collector;
+use tracing_subscriber::fmt::SubscriberBuilder;
+use tracing_subscriber::fmt::format::{Format, Json, JsonFields};
 use zsync_aws::{
     DynamoStore, SecretsManagerStore, SqsQueue, aws_sdk_dynamodb, aws_sdk_secretsmanager,
     aws_sdk_sqs, load_sdk_config,
@@ -142,16 +149,53 @@ pub async fn build_context(env: &Environment) -> Result<SyncContext, ConfigError
     })
 }
 
-/// JSON logs for CloudWatch (Lambda stamps the time itself); `RUST_LOG` sets the level.
+/// The Lambda runtime's entry points that flush the invocation's metrics when it ends
+/// (`metered::run` for event handlers, `metered::run_http` for the axum routers).
+pub use metrics_cloudwatch_embedded::lambda::service as metered;
+
+/// Lambda sets it to the function's name; the metrics' `Function` dimension.
+pub const FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
+
+/// Installs the process's metrics recorder: CloudWatch Embedded Metric Format in
+/// [`zsync_core::telemetry::NAMESPACE`], every metric with the `Function` dimension and the
+/// invocation's `RequestId` as a property.
+pub fn init_metrics() -> Result<&'static Collector, ConfigError> {
+    let function = std::env::var(FUNCTION_NAME).map_err(|_| ConfigError::Missing(FUNCTION_NAME))?;
+    install_metrics(&function)
+}
+
+/// [`init_metrics`] for a given function name. A process has one recorder: a second call fails.
+pub fn install_metrics(function: &str) -> Result<&'static Collector, ConfigError> {
+    let collector = metrics_cloudwatch_embedded::Builder::new()
+        .cloudwatch_namespace(zsync_core::telemetry::NAMESPACE)
+        .with_dimension("Function", function.to_owned())
+        .with_lambda_request_id("RequestId")
+        .init()
+        .map_err(|e| ConfigError::Invalid {
+            name: "metrics recorder",
+            reason: e.to_string(),
+        })?;
+    zsync_core::telemetry::describe();
+    Ok(collector)
+}
+
+/// The JSON log layout, the same as the local server's (`zendesk_sync::logging`): one object
+/// per line with `timestamp`, `level`, `target`, the event's fields at the top level
+/// (`message`, `integration`, `ticket_id`, ...) and the enclosing `spans` (Lambda's invocation
+/// span carries the `requestId`).
+pub fn json_log_builder() -> SubscriberBuilder<JsonFields, Format<Json>> {
+    tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(true)
+}
+
+/// JSON logs for CloudWatch ([`json_log_builder`]); `RUST_LOG` sets the level.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(false)
-        .without_time()
-        .init();
+    json_log_builder().with_env_filter(filter).init();
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::SubscriberBuilder;
+use tracing_subscriber::fmt::format::{Format, Json, JsonFields};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -41,6 +43,16 @@ impl FilterHandle {
     }
 }
 
+/// The JSON layout, the same as the Lambdas' (`zsync_lambda::json_log_builder`, a test holds
+/// them equal): `timestamp`, `level`, `target`, the event's fields at the top level, `spans`.
+pub fn json_builder() -> SubscriberBuilder<JsonFields, Format<Json>> {
+    tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(true)
+}
+
 /// Installs the global subscriber; `default_filter` applies when `RUST_LOG` is not set.
 pub fn init(format: LogFormat, default_filter: &str) -> FilterHandle {
     let from_env = EnvFilter::try_from_default_env().ok();
@@ -49,10 +61,7 @@ pub fn init(format: LogFormat, default_filter: &str) -> FilterHandle {
     // The handle's type differs per format; keep only what setting a filter needs.
     let (installed, set): (_, SetFilter) = match format.resolve() {
         LogFormat::Json => {
-            let builder = tracing_subscriber::fmt()
-                .json()
-                .flatten_event(true)
-                .with_current_span(false)
+            let builder = json_builder()
                 .with_env_filter(filter)
                 .with_filter_reloading();
             let handle = builder.reload_handle();

@@ -210,6 +210,7 @@ impl Connection {
                         retry_after: wait,
                     });
                 }
+                zsync_core::telemetry::zendesk_rate_limited(&self.integration_id, wait);
                 tracing::info!(?wait, "Zendesk rate limit hit; waiting");
                 continue;
             }
@@ -284,6 +285,7 @@ impl Connection {
         if let Some(body) = &call.body {
             request = request.json(body);
         }
+        zsync_core::telemetry::zendesk_request(&self.integration_id);
         let response = request.send().await?;
         let status = response.status();
         let limits = RateLimitHeaders::parse(response.headers());

@@ -288,6 +288,7 @@ impl<'a> Exporter<'a> {
             };
             let page = self.in_time(api.export_tickets(&from)).await??;
             self.run.ticket_pages += 1;
+            crate::telemetry::export_lag(&self.integration.id, &page, self.ctx.clock.now());
             if !page.tickets.is_empty() {
                 self.ensure_job().await?;
             }

@@ -54,7 +54,10 @@ pub async fn process_batch(
                 // Poison: park it in the dead-letter queue with its reason; only once it is
                 // there may SQS delete it (otherwise it comes back, and nothing is lost).
                 Handling::Dropped(reason) => match ctx.queue.dead_letter_body(&m.body, &reason).await {
-                    Ok(()) => None,
+                    Ok(()) => {
+                        crate::telemetry::dead_letter_parked("poison");
+                        None
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "could not dead-letter a poison message; it will be redelivered");
                         Some(m.id)
@@ -113,6 +116,7 @@ pub async fn handle_message(
         let last =
             format!("failed {receive_count} times, moved to the dead-letter queue: {reason}");
         log_failure(ctx, message, last).await;
+        crate::telemetry::dead_letter_parked("exhausted");
         return Handling::Retry(reason);
     }
     log_failure(ctx, message, format!("not applied: {reason}")).await;
@@ -207,6 +211,9 @@ async fn log_failure(ctx: &SyncContext, message: &SyncMessage, reason: String) {
         _ => String::new(),
     };
     let integration = message.integration_id();
+    if ticket.is_some() {
+        crate::telemetry::ticket_applied(integration, "failed");
+    }
     write_log(
         ctx,
         integration,

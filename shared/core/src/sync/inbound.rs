@@ -204,7 +204,12 @@ pub(crate) async fn record_outcome(
             JobCounter::Unchanged,
         ),
     };
+    crate::telemetry::ticket_applied(
+        session.id(),
+        crate::telemetry::outcome_label(report.outcome),
+    );
     if !report.conflicts.is_empty() {
+        crate::telemetry::conflict(session.id(), session.integration.effective_priority());
         let winner = match session.integration.effective_priority() {
             zsync_mapping::SyncPriority::Remote => {
                 "the Zendesk value was applied (sync priority remote)"

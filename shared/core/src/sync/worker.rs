@@ -129,6 +129,8 @@ async fn settle(ctx: &SyncContext, delivery: Delivery, max_receives: u32) -> Set
     if let Err(e) = answer {
         // The message becomes visible again after its timeout; handling it again is harmless.
         tracing::warn!(error = %e, "queue did not take the answer");
+    } else if matches!(settled, Settled::Dropped) {
+        crate::telemetry::dead_letter_parked("poison");
     }
     settled
 }
