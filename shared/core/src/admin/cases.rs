@@ -1,6 +1,7 @@
 //! Cases as the CRM front end sees them: list, create, show (with the ticket record and the
-//! comments), edit, comment. Changes to a linked case with two-way sync on are queued for the
-//! push to Zendesk (SPEC §4 "Updates"); the mapper pushes only what changed.
+//! comments), edit, comment. Changes to a linked case with two-way sync on are recorded in the
+//! push outbox with the write itself and queued for the push to Zendesk (SPEC §4 "Updates"; see
+//! `sync::outbox`); the mapper pushes only what changed.
 
 use zsync_mapping::publish_mapping::outbound_description;
 use zsync_mapping::{
@@ -254,16 +255,31 @@ pub async fn edit_case(ctx: &SyncContext, id: &CaseId, patch: CasePatch) -> Admi
             return view_of(ctx, case).await;
         }
         case.updated_at = ctx.clock.now();
-        match ctx.store.update_case(&case, stored.version).await {
+        let push_to = match synced_change {
+            true => pushes_to(ctx, record_of(ctx, id).await?.as_ref()).await?,
+            false => None,
+        };
+        // The outbox entry is written with the case: a failed send below loses nothing.
+        let written = match &push_to {
+            Some(integration) => {
+                ctx.store
+                    .update_case_marking_push(&case, stored.version, integration)
+                    .await
+            }
+            None => ctx.store.update_case(&case, stored.version).await,
+        };
+        match written {
             Ok(_) => {
                 let view = view_of(ctx, case).await?;
-                if synced_change && let Some(integration) = pushes_to(ctx, &view).await? {
-                    ctx.queue
-                        .send(&[SyncMessage::CaseChanged {
+                if let Some(integration) = push_to {
+                    enqueue_push(
+                        ctx,
+                        SyncMessage::CaseChanged {
                             integration_id: integration,
                             case_id: id.clone(),
-                        }])
-                        .await?;
+                        },
+                    )
+                    .await;
                 }
                 return Ok(view);
             }
@@ -277,10 +293,29 @@ pub async fn edit_case(ctx: &SyncContext, id: &CaseId, patch: CasePatch) -> Admi
     ))
 }
 
+async fn record_of(ctx: &SyncContext, case_id: &CaseId) -> AdminResult<Option<TicketRecord>> {
+    Ok(ctx
+        .store
+        .get_ticket_record_for_case(case_id)
+        .await?
+        .map(|v| v.value))
+}
+
+/// The fast path of a push whose outbox entry is already stored: a failed send is only
+/// logged (the scheduler's sweep enqueues the entry again), so the client's edit succeeded.
+async fn enqueue_push(ctx: &SyncContext, message: SyncMessage) {
+    if let Err(e) = ctx.queue.send(&[message]).await {
+        tracing::warn!(error = %e, "push not enqueued; it stays in the outbox for the next sweep");
+    }
+}
+
 /// The integration a linked case's changes go to: two-way sync on and the ticket not deleted
 /// in Zendesk. `None` if nothing is to be pushed.
-async fn pushes_to(ctx: &SyncContext, view: &CaseView) -> AdminResult<Option<IntegrationId>> {
-    let Some(record) = &view.ticket else {
+async fn pushes_to(
+    ctx: &SyncContext,
+    record: Option<&TicketRecord>,
+) -> AdminResult<Option<IntegrationId>> {
+    let Some(record) = record else {
         return Ok(None);
     };
     if record.deleted {
@@ -315,25 +350,23 @@ pub async fn add_comment(
         created_at: ctx.clock.now(),
         zendesk_comment_id: None,
     };
-    ctx.store.put_comment(&comment).await?;
-    let view = CaseView {
-        case,
-        ticket: ctx
-            .store
-            .get_ticket_record_for_case(case_id)
-            .await?
-            .map(|v| v.value),
-        comments: Vec::new(),
+    let Some(integration) = pushes_to(ctx, record_of(ctx, &case.id).await?.as_ref()).await? else {
+        ctx.store.put_comment(&comment).await?;
+        return Ok(comment);
     };
-    if let Some(integration) = pushes_to(ctx, &view).await? {
-        ctx.queue
-            .send(&[SyncMessage::CommentAdded {
-                integration_id: integration,
-                case_id: case_id.clone(),
-                comment_id: comment.id.clone(),
-            }])
-            .await?;
-    }
+    // The outbox entry is written with the comment: a failed send below loses nothing.
+    ctx.store
+        .put_comment_marking_push(&comment, &integration)
+        .await?;
+    enqueue_push(
+        ctx,
+        SyncMessage::CommentAdded {
+            integration_id: integration,
+            case_id: case_id.clone(),
+            comment_id: comment.id.clone(),
+        },
+    )
+    .await;
     Ok(comment)
 }
 

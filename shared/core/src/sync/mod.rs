@@ -14,17 +14,22 @@ mod comments;
 mod error;
 mod inbound;
 mod outbound;
+mod outbox;
 mod people;
 mod push;
 mod session;
 mod worker;
 
 pub use apply::{ApplyOutcome, ApplyReport};
-pub use batch::{Handling, ReceivedMessage, handle_body, handle_message, process_batch};
+pub use batch::{
+    Handling, ReceivedMessage, availability_delay, handle_body, handle_message, process_batch,
+    process_batch_within,
+};
 pub use error::SyncError;
 pub use inbound::{
     TicketState, apply_ticket_changed, apply_ticket_comments, apply_ticket_snapshot,
 };
 pub use outbound::{push_case_change, push_case_comment};
+pub use outbox::{NamedPush, SWEEP_LIMIT, SweepError, push_pending, sweep_pending_pushes};
 pub use session::LOG_TTL_DAYS;
 pub use worker::{WorkerStats, retry_delay, run_worker};
