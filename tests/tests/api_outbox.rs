@@ -1,0 +1,204 @@
+//! Nothing the CRM changes is lost (the push outbox), through the HTTP API on the embedded
+//! store, with the mapper (`handle_message`) and the scheduler (`run_exports`) as the local
+//! server runs them, against the simulator.
+
+mod api_common;
+mod export_common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use api_common::Api;
+use axum::http::StatusCode;
+use export_common::queues::TestQueue;
+use serde_json::json;
+use zsync_core::export::run_exports;
+use zsync_core::ports::SyncQueue;
+use zsync_core::sync::{Handling, handle_message};
+use zsync_mapping::IntegrationId;
+use zsync_mapping::zendesk::TicketPriority;
+
+/// A published case of a two-way integration; returns (integration, case, ticket, token).
+async fn published(api: &Api) -> (String, String, u64, String) {
+    let (owner, owner_token) = api.user("owner@crm.example.com", false).await;
+    let integration = api.integration(&owner_token, &owner, true, true).await;
+    let case = api
+        .post("/cases", &owner_token, json!({"subject": "Linked"}))
+        .await;
+    assert_eq!(case.status, StatusCode::CREATED, "{}", case.text);
+    let id = case.json["id"].as_str().unwrap().to_owned();
+    let published = api
+        .post(
+            &format!("/cases/{id}/publish"),
+            &owner_token,
+            json!({"integration_id": integration}),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
+    let ticket = published.json["ticket"]["ticket_number"]
+        .as_u64()
+        .or_else(|| published.json["ticket_number"].as_u64())
+        .expect("ticket number");
+    mapper(api).await;
+    (integration, id, ticket, owner_token)
+}
+
+/// The mapper until the queue is empty (bounded); every message must be done.
+async fn mapper(api: &Api) -> usize {
+    let mut handled = 0;
+    for _ in 0..10 {
+        let messages = api.drain_queue().await;
+        if messages.is_empty() {
+            break;
+        }
+        for message in messages {
+            assert_eq!(
+                handle_message(&api.ctx, &message, 1, 5).await,
+                Handling::Done,
+                "{message:?}"
+            );
+            handled += 1;
+        }
+    }
+    handled
+}
+
+async fn scheduler(api: &Api) {
+    run_exports(&api.ctx, Instant::now() + Duration::from_secs(20))
+        .await
+        .expect("run exports");
+}
+
+#[tokio::test]
+async fn an_edit_and_a_comment_whose_enqueue_failed_still_reach_zendesk() {
+    let api = Api::start().await;
+    let (integration, id, ticket, token) = published(&api).await;
+    let embedded: Arc<dyn SyncQueue> = api.queue.clone();
+    let healthy = api.ctx.clone();
+    let api = api.with_queue(TestQueue::breaks_after(embedded, 0));
+
+    let edited = api
+        .patch(
+            &format!("/cases/{id}"),
+            &token,
+            json!({"subject": "Renamed while the queue was down", "priority": "high"}),
+        )
+        .await;
+    assert_eq!(
+        edited.status,
+        StatusCode::OK,
+        "saved with its outbox entry: {}",
+        edited.text
+    );
+    let comment = api
+        .post(
+            &format!("/cases/{id}/comments"),
+            &token,
+            json!({"body": "Written while the queue was down"}),
+        )
+        .await;
+    assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.text);
+    assert!(api.drain_queue().await.is_empty(), "nothing was enqueued");
+    let pending = healthy
+        .store
+        .list_pending_pushes(&IntegrationId::new(integration.clone()), 10)
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1, "one entry for the case: {pending:?}");
+    assert!(pending[0].fields && pending[0].comments);
+
+    // The queue is back; the scheduler's next run sweeps the outbox.
+    let api = api.with_queue(healthy.queue.clone());
+    scheduler(&api).await;
+    assert!(mapper(&api).await >= 1);
+    let zendesk = api.sim.ticket(ticket).unwrap();
+    assert_eq!(
+        zendesk.subject.as_deref(),
+        Some("Renamed while the queue was down")
+    );
+    assert_eq!(zendesk.priority, Some(TicketPriority::High));
+    let written = api
+        .sim
+        .comments(ticket)
+        .into_iter()
+        .filter(|c| c.body.contains("Written while the queue was down"))
+        .count();
+    assert_eq!(written, 1);
+    assert!(
+        api.ctx
+            .store
+            .list_pending_pushes(&IntegrationId::new(integration), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "cleared once pushed"
+    );
+    // A second sweep enqueues nothing and pushes nothing twice.
+    scheduler(&api).await;
+    mapper(&api).await;
+    let again = api
+        .sim
+        .comments(ticket)
+        .into_iter()
+        .filter(|c| c.body.contains("Written while the queue was down"))
+        .count();
+    assert_eq!(again, 1);
+}
+
+#[tokio::test]
+async fn a_change_made_while_the_integration_is_inactive_is_pushed_on_activation() {
+    let api = Api::start().await;
+    let (integration, id, ticket, token) = published(&api).await;
+    let deactivated = api
+        .post(
+            &format!("/integrations/{integration}/deactivate"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(deactivated.status, StatusCode::OK, "{}", deactivated.text);
+
+    let edited = api
+        .patch(&format!("/cases/{id}"), &token, json!({"priority": "high"}))
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    let comment = api
+        .post(
+            &format!("/cases/{id}/comments"),
+            &token,
+            json!({"body": "Written while inactive"}),
+        )
+        .await;
+    assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.text);
+    // The mapper takes the messages and pushes nothing to an inactive integration.
+    assert_eq!(mapper(&api).await, 2);
+    assert_eq!(
+        api.sim.ticket(ticket).unwrap().priority,
+        Some(TicketPriority::Normal)
+    );
+
+    let activated = api
+        .post(
+            &format!("/integrations/{integration}/activate"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(activated.status, StatusCode::OK, "{}", activated.text);
+    assert_eq!(
+        mapper(&api).await,
+        1,
+        "activation enqueued the pending case"
+    );
+    assert_eq!(
+        api.sim.ticket(ticket).unwrap().priority,
+        Some(TicketPriority::High)
+    );
+    let written = api
+        .sim
+        .comments(ticket)
+        .into_iter()
+        .filter(|c| c.body.contains("Written while inactive"))
+        .count();
+    assert_eq!(written, 1);
+}
