@@ -37,7 +37,6 @@ async fn published(api: &Api) -> (String, String, u64, String) {
     assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
     let ticket = published.json["ticket"]["ticket_number"]
         .as_u64()
-        .or_else(|| published.json["ticket_number"].as_u64())
         .expect("ticket number");
     mapper(api).await;
     (integration, id, ticket, owner_token)
@@ -201,4 +200,78 @@ async fn a_change_made_while_the_integration_is_inactive_is_pushed_on_activation
         .filter(|c| c.body.contains("Written while inactive"))
         .count();
     assert_eq!(written, 1);
+}
+
+#[tokio::test]
+async fn comments_written_before_the_publish_reach_zendesk_right_after_it() {
+    let api = Api::start().await;
+    let (owner, token) = api.user("owner@crm.example.com", false).await;
+    let integration = api.integration(&token, &owner, true, true).await;
+    let case = api
+        .post(
+            "/cases",
+            &token,
+            json!({"subject": "Unpublished", "description": "What happened"}),
+        )
+        .await;
+    let id = case.json["id"].as_str().unwrap().to_owned();
+    for body in [
+        "First note before publishing",
+        "Second note before publishing",
+    ] {
+        let comment = api
+            .post(
+                &format!("/cases/{id}/comments"),
+                &token,
+                json!({"body": body}),
+            )
+            .await;
+        assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.text);
+    }
+    assert!(
+        api.drain_queue().await.is_empty(),
+        "an unlinked case pushes nothing"
+    );
+    let published = api
+        .post(
+            &format!("/cases/{id}/publish"),
+            &token,
+            json!({"integration_id": integration}),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
+    let ticket = published.json["ticket"]["ticket_number"].as_u64().unwrap();
+    mapper(&api).await;
+    let bodies: Vec<String> = api
+        .sim
+        .comments(ticket)
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
+    for note in [
+        "First note before publishing",
+        "Second note before publishing",
+    ] {
+        assert_eq!(
+            bodies.iter().filter(|b| b.contains(note)).count(),
+            1,
+            "{note} once: {bodies:?}"
+        );
+    }
+    assert_eq!(
+        bodies
+            .iter()
+            .filter(|b| b.contains("What happened"))
+            .count(),
+        1,
+        "the description is not pushed again: {bodies:?}"
+    );
+    let shown = api.get(&format!("/cases/{id}"), &token).await;
+    let unlinked = shown.json["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["zendesk_comment_id"].is_null())
+        .count();
+    assert!(unlinked <= 1, "the notes are linked: {}", shown.text);
 }

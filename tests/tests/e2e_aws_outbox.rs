@@ -267,3 +267,45 @@ async fn during_an_outage_sqs_hides_a_waiting_message_and_a_push_stays_in_the_ou
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_written_before_the_publish_reaches_zendesk_after_it() {
+    let w = World::start(100).await;
+    let created = w
+        .call(
+            Method::POST,
+            "/cases",
+            Some(json!({"subject": "Commented first"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let case_id = created.json["id"].as_str().expect("case id").to_owned();
+    let comment = w
+        .call(
+            Method::POST,
+            &format!("/cases/{case_id}/comments"),
+            Some(json!({"body": "Noted before publishing"})),
+        )
+        .await;
+    assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.text);
+    let published = w
+        .call(
+            Method::POST,
+            &format!("/cases/{case_id}/publish"),
+            Some(json!({"integration_id": w.integration.as_str()})),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
+    let ticket = published.json["ticket"]["ticket_number"]
+        .as_u64()
+        .expect("linked");
+    let pumped = w.pump().await;
+    assert!(pumped.failed.is_empty(), "{:?}", pumped.failed);
+    let written = w
+        .sim
+        .comments(ticket)
+        .into_iter()
+        .filter(|c| c.body.contains("Noted before publishing"))
+        .count();
+    assert_eq!(written, 1);
+}
