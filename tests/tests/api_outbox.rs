@@ -275,3 +275,59 @@ async fn comments_written_before_the_publish_reach_zendesk_right_after_it() {
         .count();
     assert!(unlinked <= 1, "the notes are linked: {}", shown.text);
 }
+
+async fn keyed_comment(
+    api: &Api,
+    token: &str,
+    case: &str,
+    key: &str,
+    body: &str,
+) -> api_common::Reply {
+    let request = axum::http::Request::post(format!("/cases/{case}/comments"))
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .header("Idempotency-Key", key)
+        .body(axum::body::Body::from(json!({"body": body}).to_string()))
+        .unwrap();
+    api.send(request).await
+}
+
+#[tokio::test]
+async fn a_retried_comment_with_the_same_idempotency_key_creates_one_comment() {
+    let api = Api::start().await;
+    let (_integration, id, ticket, token) = published(&api).await;
+    let first = keyed_comment(&api, &token, &id, "retry-7f3a", "Only once, please").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let retried = keyed_comment(&api, &token, &id, "retry-7f3a", "Only once, please").await;
+    assert_eq!(retried.status, StatusCode::CREATED, "{}", retried.text);
+    assert_eq!(
+        retried.json["id"], first.json["id"],
+        "the first comment answers"
+    );
+    let other = keyed_comment(&api, &token, &id, "retry-8b1c", "Only once, please").await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.text);
+    assert_ne!(
+        other.json["id"], first.json["id"],
+        "another key, another comment"
+    );
+    let refused = keyed_comment(&api, &token, &id, &"k".repeat(256), "x").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert!(refused.text.contains("Idempotency-Key"), "{}", refused.text);
+
+    let shown = api.get(&format!("/cases/{id}"), &token).await;
+    let copies = shown.json["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["body"] == "Only once, please")
+        .count();
+    assert_eq!(copies, 2, "one per key: {}", shown.text);
+    mapper(&api).await;
+    let in_zendesk = api
+        .sim
+        .comments(ticket)
+        .into_iter()
+        .filter(|c| c.body.contains("Only once, please"))
+        .count();
+    assert_eq!(in_zendesk, 2, "one per key in Zendesk too");
+}

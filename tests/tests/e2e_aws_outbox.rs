@@ -309,3 +309,55 @@ async fn a_comment_written_before_the_publish_reaches_zendesk_after_it() {
         .count();
     assert_eq!(written, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_comment_with_the_same_idempotency_key_is_one_comment_on_dynamodb() {
+    let w = World::start(100).await;
+    let (case_id, ticket) = published_case(&w, "Keyed").await;
+    let keyed = || async {
+        let request = Request::post(format!("/cases/{case_id}/comments"))
+            .header(header::AUTHORIZATION, format!("Bearer {}", w.owner_token))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", "client-retry-1")
+            .body(Body::from(json!({"body": "Exactly one"}).to_string()))
+            .expect("request");
+        let response = w
+            .api
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (
+            status,
+            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+        )
+    };
+    let (first_status, first) = keyed().await;
+    assert_eq!(first_status, StatusCode::CREATED, "{first}");
+    let (again_status, again) = keyed().await;
+    assert_eq!(again_status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    let pumped = w.pump().await;
+    assert!(pumped.failed.is_empty(), "{:?}", pumped.failed);
+    let stored = w
+        .ctx
+        .store
+        .list_comments(&zsync_mapping::CaseId::new(case_id.clone()))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.body == "Exactly one")
+        .count();
+    assert_eq!(stored, 1);
+    let written = w
+        .sim
+        .comments(ticket)
+        .into_iter()
+        .filter(|c| c.body.contains("Exactly one"))
+        .count();
+    assert_eq!(written, 1);
+}

@@ -288,6 +288,7 @@ async fn a_two_hour_outage_loses_nothing_and_dead_letters_nothing() {
                 NewCaseComment {
                     body: Some("Written while Zendesk was down".into()),
                     public: Some(true),
+                    idempotency_key: None,
                 },
             )
             .await

@@ -63,6 +63,20 @@ pub struct NewCaseComment {
     pub body: Option<String>,
     /// Defaults to public.
     pub public: Option<bool>,
+    /// The `Idempotency-Key` header: a retried request with the same key (same case, same
+    /// caller) creates no second comment and answers with the first.
+    pub idempotency_key: Option<String>,
+}
+
+const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+/// The id of the comment a keyed request creates: the same for every retry of it, different
+/// for another case or caller.
+fn keyed_comment_id(case_id: &CaseId, caller: &Caller, key: &str) -> CommentId {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{case_id}\n{}\n{key}", caller.email).as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    CommentId::new(format!("ik-{hex}"))
 }
 
 pub async fn list_cases(
@@ -339,10 +353,31 @@ pub async fn add_comment(
         Some(_) => {}
         None => check.push("body", "is required"),
     }
+    if let Some(key) = &input.idempotency_key
+        && (key.is_empty()
+            || key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS
+            || !key.chars().all(|c| c.is_ascii_graphic()))
+    {
+        check.push(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters"),
+        );
+    }
     check.finish()?;
     let case = load_case(ctx, case_id).await?.value;
+    let id = match &input.idempotency_key {
+        Some(key) => {
+            let id = keyed_comment_id(case_id, caller, key);
+            let existing = ctx.store.list_comments(case_id).await?;
+            if let Some(first) = existing.into_iter().find(|c| c.id == id) {
+                return Ok(first);
+            }
+            id
+        }
+        None => CommentId::new(new_id()),
+    };
     let comment = CaseComment {
-        id: CommentId::new(new_id()),
+        id,
         case_id: case.id.clone(),
         body: input.body.unwrap_or_default(),
         public: input.public.unwrap_or(true),
