@@ -3,10 +3,11 @@
 //! delivery rules of SPEC §6. Every flow is idempotent and order-insensitive and runs on a
 //! [`crate::context::SyncContext`].
 //!
-//! Entry points: [`process_batch`] (the mapper Lambda), [`run_worker`] (the local server), and
-//! the flows they dispatch to, usable on their own: [`apply_ticket_snapshot`],
-//! [`apply_ticket_comments`], [`apply_ticket_changed`], [`push_case_change`],
-//! [`push_case_comment`].
+//! Entry points: [`process_batch_within`] (the mapper Lambda, with its deadline),
+//! [`process_batch`], [`run_worker`] (the local server), [`sweep_pending_pushes`] (the push
+//! outbox's sweep: each scheduler run and activation), and the flows they dispatch to, usable
+//! on their own: [`apply_ticket_snapshot`], [`apply_ticket_comments`], [`apply_ticket_changed`],
+//! [`push_pending`], [`push_case_change`], [`push_case_comment`].
 
 mod apply;
 mod batch;
