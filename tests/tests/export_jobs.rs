@@ -78,6 +78,7 @@ async fn a_manual_sync_is_queued_runs_with_moving_counters_and_succeeds() {
             id: format!("m-{i}"),
             body: message.encode(),
             receive_count: 1,
+            receipt: None,
         })
         .collect();
     let failed = process_batch(&h.ctx, received, 5).await;

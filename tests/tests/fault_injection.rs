@@ -234,7 +234,9 @@ async fn chaotic_batch(process: &Process, rng: &mut Rng) -> usize {
             Handling::Retry(reason) if d.receive_count >= MAX_RECEIVES => {
                 queue.dead_letter(&d.receipt, &reason).await
             }
-            Handling::Retry(_) => queue.retry_later(&d.receipt, Duration::zero()).await,
+            Handling::Retry(_) | Handling::Wait { .. } => {
+                queue.retry_later(&d.receipt, Duration::zero()).await
+            }
         };
     }))
     .await;

@@ -54,6 +54,7 @@ fn received(id: &str, body: String, receive_count: u32) -> ReceivedMessage {
         id: id.into(),
         body,
         receive_count,
+        receipt: None,
     }
 }
 

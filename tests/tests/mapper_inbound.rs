@@ -451,6 +451,7 @@ async fn the_parts_of_a_split_snapshot_apply_in_any_order() {
             id: format!("part-{i}"),
             body,
             receive_count: 1,
+            receipt: None,
         })
         .collect();
     let failed = zsync_core::sync::process_batch(&w.ctx, batch, 5).await;

@@ -96,6 +96,7 @@ async fn a_seeded_account_lands_completely_and_a_second_pass_changes_nothing() {
                         id: i.to_string(),
                         body: m.encode(),
                         receive_count: 1,
+                        receipt: None,
                     })
                     .collect()
             })

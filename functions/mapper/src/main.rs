@@ -1,11 +1,25 @@
 //! The mapper Lambda: applies sync queue messages to the CRM and pushes CRM changes to Zendesk
 //! (SQS event source with `ReportBatchItemFailures`: only the messages that may heal are
-//! redelivered; the rest of a batch is done).
+//! redelivered; the rest of a batch is done). The invocation's deadline reaches the batch:
+//! messages not finished shortly before it are reported as failures instead of the whole batch
+//! timing out (see `zsync_core::sync::process_batch_within`).
+
+use std::time::{Duration, SystemTime};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use zsync_core::sync::{ReceivedMessage, process_batch};
+use tokio::time::Instant;
+use zsync_core::sync::{ReceivedMessage, process_batch_within};
 use zsync_lambda::{Environment, build_context, init_metrics, init_tracing, metered};
+
+/// Kept back before the Lambda deadline: delaying waiting messages and answering.
+const MARGIN: Duration = Duration::from_secs(3);
+
+/// The monotonic instant `MARGIN` before the wall-clock `deadline` (now if already past).
+fn deadline_from(deadline: SystemTime, wall_now: SystemTime, now: Instant) -> Instant {
+    let left = deadline.duration_since(wall_now).unwrap_or_default();
+    now + left.saturating_sub(MARGIN)
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -17,8 +31,10 @@ async fn main() -> Result<(), Error> {
     metered::run(
         metrics,
         service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+            let deadline =
+                deadline_from(event.context.deadline(), SystemTime::now(), Instant::now());
             let messages = event.payload.records.into_iter().map(received).collect();
-            let failed = process_batch(ctx, messages, max_receives).await;
+            let failed = process_batch_within(ctx, messages, max_receives, deadline).await;
             let mut response = SqsBatchResponse::default();
             response.set_failures(failed);
             Ok::<_, Error>(response)
@@ -37,6 +53,7 @@ fn received(record: aws_lambda_events::event::sqs::SqsMessage) -> ReceivedMessag
         id: record.message_id.unwrap_or_default(),
         body: record.body.unwrap_or_default(),
         receive_count,
+        receipt: record.receipt_handle,
     }
 }
 
@@ -47,7 +64,7 @@ mod tests {
     #[test]
     fn sqs_records_become_received_messages_with_their_receive_count() {
         let event: SqsEvent = serde_json::from_value(serde_json::json!({"Records": [
-            {"messageId": "m-1", "body": "{\"v\":1}",
+            {"messageId": "m-1", "body": "{\"v\":1}", "receiptHandle": "rh-1",
              "attributes": {"ApproximateReceiveCount": "3"}},
             {"messageId": "m-2", "body": "x", "attributes": {}}
         ]}))
@@ -59,14 +76,28 @@ mod tests {
                 ReceivedMessage {
                     id: "m-1".into(),
                     body: "{\"v\":1}".into(),
-                    receive_count: 3
+                    receive_count: 3,
+                    receipt: Some("rh-1".into()),
                 },
                 ReceivedMessage {
                     id: "m-2".into(),
                     body: "x".into(),
-                    receive_count: 1
+                    receive_count: 1,
+                    receipt: None,
                 },
             ]
         );
+    }
+
+    #[test]
+    fn the_deadline_keeps_a_margin_and_never_lies_before_now() {
+        let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let now = Instant::now();
+        assert_eq!(
+            deadline_from(wall + Duration::from_secs(120), wall, now),
+            now + Duration::from_secs(120) - MARGIN
+        );
+        assert_eq!(deadline_from(wall + Duration::from_secs(1), wall, now), now);
+        assert_eq!(deadline_from(wall - Duration::from_secs(5), wall, now), now);
     }
 }

@@ -220,6 +220,7 @@ impl From<CommentRequest> for NewCaseComment {
         NewCaseComment {
             body: r.body,
             public: r.public,
+            idempotency_key: None,
         }
     }
 }

@@ -111,7 +111,7 @@ async fn apply_now(world: &World) -> Result<(), BoxError> {
     for delivery in deliveries {
         match handle_message(&world.ctx, &delivery.message, delivery.receive_count, 5).await {
             Handling::Done | Handling::Dropped(_) => world.ctx.queue.ack(&delivery.receipt).await?,
-            Handling::Retry(reason) => return Err(reason.into()),
+            Handling::Retry(reason) | Handling::Wait { reason, .. } => return Err(reason.into()),
         }
     }
     Ok(())

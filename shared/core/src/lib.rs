@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod context;
+pub mod deadline;
 pub mod export;
 pub mod ids;
 pub mod intake;

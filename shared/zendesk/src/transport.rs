@@ -136,6 +136,18 @@ impl AccountBudgets {
     }
 }
 
+/// How much longer this call may wait for rate limits: what is left of the policy's bound,
+/// and never past the deadline of the work it runs in (a Lambda invocation): a wait that would
+/// outlast it is returned as `RateLimited` at once, so the message goes back to the queue with
+/// that delay instead of the invocation timing out asleep.
+fn wait_allowed(policy: &crate::config::RetryPolicy, rate_waited: Duration) -> Duration {
+    let left = policy.max_rate_limit_wait.saturating_sub(rate_waited);
+    match zsync_core::deadline::time_left() {
+        Some(time_left) => left.min(time_left),
+        None => left,
+    }
+}
+
 /// Upper bound of send rounds per call; each round either spends a transient attempt or
 /// rate-limit wait, both bounded themselves, so this only guards against a zero-wait 429 loop.
 const MAX_ROUNDS: u32 = 32;
@@ -173,10 +185,7 @@ impl Connection {
         let mut failures = 0u32;
         for _ in 0..MAX_ROUNDS {
             rate_waited += self
-                .take_tokens(
-                    call.budget,
-                    policy.max_rate_limit_wait.saturating_sub(rate_waited),
-                )
+                .take_tokens(call.budget, wait_allowed(&policy, rate_waited))
                 .await
                 .map_err(|WouldWait(retry_after)| ZendeskError::RateLimited {
                     endpoint: endpoint.clone(),
@@ -204,7 +213,7 @@ impl Connection {
                 self.budgets
                     .bucket_refused(call.budget, &limits)
                     .pause(wait);
-                if rate_waited + wait > policy.max_rate_limit_wait {
+                if wait > wait_allowed(&policy, rate_waited) {
                     return Err(ZendeskError::RateLimited {
                         endpoint,
                         retry_after: wait,

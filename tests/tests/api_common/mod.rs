@@ -118,6 +118,15 @@ impl Api {
         }
     }
 
+    /// The same API with another queue in front of (or instead of) the embedded one; `queue`
+    /// and `drain_queue` still read the embedded queue.
+    pub fn with_queue(mut self, queue: Arc<dyn SyncQueue>) -> Api {
+        self.ctx.queue = queue;
+        let auth = Auth::hs256(&AUTH_SECRET.to_owned().into()).expect("auth");
+        self.router = api_router(self.ctx.clone(), auth);
+        self
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Reply {
         let response = self
             .router

@@ -216,6 +216,7 @@ impl World {
                     id,
                     body: m.body.unwrap_or_default(),
                     receive_count,
+                    receipt: None,
                 });
             }
             pumped.received += batch.len();

@@ -59,7 +59,7 @@ pub async fn drain(
                         .expect("dead letter");
                     stats.dead_lettered += 1;
                 }
-                Handling::Retry(_) => {
+                Handling::Retry(_) | Handling::Wait { .. } => {
                     queue
                         .retry_later(&delivery.receipt, Duration::zero())
                         .await

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use zsync_core::admin::{self, AdminError};
 use zsync_core::ports::CaseFilter;
 use zsync_mapping::{CaseId, IntegrationId};
@@ -124,7 +124,9 @@ pub async fn edit_case(
 }
 
 #[utoipa::path(post, path = "/cases/{id}/comments", tag = "cases",
-    params(("id" = String, Path, description = "case id")),
+    params(("id" = String, Path, description = "case id"),
+           ("Idempotency-Key" = Option<String>, Header,
+            description = "1 to 255 visible ASCII characters: a retried request with the same key creates no second comment and answers with the first")),
     request_body = CommentRequest,
     responses((status = 201, body = CommentView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody),
@@ -135,12 +137,24 @@ pub async fn add_comment(
     State(state): State<AppState>,
     AuthedCaller(caller): AuthedCaller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: UncheckedJsonBody,
 ) -> ApiResult<(StatusCode, Json<CommentView>)> {
     let id = CaseId::new(id);
     require_case(&state, &id).await?;
+    let key = match headers.get("idempotency-key") {
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?
+                .to_owned(),
+        ),
+        None => None,
+    };
     let body: CommentRequest = body.decode()?;
-    let comment = admin::add_comment(&state.ctx, &caller, &id, body.into()).await?;
+    let mut input: admin::NewCaseComment = body.into();
+    input.idempotency_key = key;
+    let comment = admin::add_comment(&state.ctx, &caller, &id, input).await?;
     Ok((StatusCode::CREATED, Json(comment.into())))
 }
 

@@ -13,13 +13,16 @@ mod jobs;
 mod keys;
 mod leases;
 mod ops;
+mod outbox;
 mod people;
 mod table;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::Duration;
-use zsync_core::ports::{CaseFilter, ContactOutcome, CrmStore, Page, StoreResult, Versioned};
+use zsync_core::ports::{
+    CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, StoreResult, Versioned,
+};
 use zsync_mapping::{
     Case, CaseComment, CaseId, Contact, ContactId, CrmUser, ExportCursor, Integration,
     IntegrationId, JobCounters, JobId, SyncJob, SyncLogEntry, TicketRecord, Timestamp, UserId,
@@ -160,6 +163,46 @@ impl CrmStore for DynamoStore {
     }
     async fn list_comments(&self, case: &CaseId) -> StoreResult<Vec<CaseComment>> {
         self.list_comments_impl(case).await
+    }
+
+    async fn update_case_marking_push(
+        &self,
+        case: &Case,
+        expected_version: u64,
+        integration: &IntegrationId,
+    ) -> StoreResult<u64> {
+        self.update_case_marking_push_impl(case, expected_version, integration)
+            .await
+    }
+    async fn put_comment_marking_push(
+        &self,
+        comment: &CaseComment,
+        integration: &IntegrationId,
+    ) -> StoreResult<()> {
+        self.put_comment_marking_push_impl(comment, integration)
+            .await
+    }
+    async fn get_pending_push(
+        &self,
+        integration: &IntegrationId,
+        case: &CaseId,
+    ) -> StoreResult<Option<PendingPush>> {
+        self.get_pending_push_impl(integration, case).await
+    }
+    async fn list_pending_pushes(
+        &self,
+        integration: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<Vec<PendingPush>> {
+        self.list_pending_pushes_impl(integration, limit).await
+    }
+    async fn clear_pending_push(
+        &self,
+        integration: &IntegrationId,
+        case: &CaseId,
+        marks: u64,
+    ) -> StoreResult<bool> {
+        self.clear_pending_push_impl(integration, case, marks).await
     }
 
     async fn create_job(&self, job: &SyncJob) -> StoreResult<()> {

@@ -5,11 +5,13 @@
 mod cases;
 mod concurrency;
 mod jobs;
+mod outbox;
 mod records;
 
 pub use cases::*;
 pub use concurrency::*;
 pub use jobs::*;
+pub use outbox::*;
 pub use records::*;
 
 use zsync_core::ports::{Page, StoreError, StoreResult};
@@ -39,6 +41,8 @@ macro_rules! store_conformance_tests {
                 list_cases_refuses_a_bad_cursor,
                 comments_put_is_idempotent_and_oldest_first,
                 comments_put_together_land_like_single_puts,
+                outbox_marks_accumulate_and_clear_only_what_was_seen,
+                outbox_mark_is_written_only_with_its_case,
                 jobs_lifecycle_newest_first,
                 job_counters_are_added,
                 job_counters_survive_a_stale_update,

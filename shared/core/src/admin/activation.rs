@@ -25,6 +25,12 @@ pub async fn activate_integration(
     let lease = lock_integration(ctx, id).await?;
     let result = activate_locked(ctx, id).await;
     lease.release(ctx).await;
+    if result.is_ok() {
+        // CRM changes made while it was inactive; the scheduler's next run sweeps again.
+        if let Err(e) = crate::sync::sweep_pending_pushes(ctx, id).await {
+            tracing::warn!(integration = %id, error = %e, "pending pushes not swept on activation");
+        }
+    }
     result
 }
 

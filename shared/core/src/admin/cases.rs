@@ -1,6 +1,7 @@
 //! Cases as the CRM front end sees them: list, create, show (with the ticket record and the
-//! comments), edit, comment. Changes to a linked case with two-way sync on are queued for the
-//! push to Zendesk (docs/sync-rules.md §4 "Updates"); the mapper pushes only what changed.
+//! comments), edit, comment. Changes to a linked case with two-way sync on are recorded in the
+//! push outbox with the write itself and queued for the push to Zendesk (docs/sync-rules.md §4 "Updates"; see
+//! `sync::outbox`); the mapper pushes only what changed.
 
 use zsync_mapping::publish_mapping::outbound_description;
 use zsync_mapping::{
@@ -62,6 +63,20 @@ pub struct NewCaseComment {
     pub body: Option<String>,
     /// Defaults to public.
     pub public: Option<bool>,
+    /// The `Idempotency-Key` header: a retried request with the same key (same case, same
+    /// caller) creates no second comment and answers with the first.
+    pub idempotency_key: Option<String>,
+}
+
+const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+/// The id of the comment a keyed request creates: the same for every retry of it, different
+/// for another case or caller.
+fn keyed_comment_id(case_id: &CaseId, caller: &Caller, key: &str) -> CommentId {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{case_id}\n{}\n{key}", caller.email).as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    CommentId::new(format!("ik-{hex}"))
 }
 
 pub async fn list_cases(
@@ -255,16 +270,31 @@ pub async fn edit_case(ctx: &SyncContext, id: &CaseId, patch: CasePatch) -> Admi
             return view_of(ctx, case).await;
         }
         case.updated_at = ctx.clock.now();
-        match ctx.store.update_case(&case, stored.version).await {
+        let push_to = match synced_change {
+            true => pushes_to(ctx, record_of(ctx, id).await?.as_ref()).await?,
+            false => None,
+        };
+        // The outbox entry is written with the case: a failed send below loses nothing.
+        let written = match &push_to {
+            Some(integration) => {
+                ctx.store
+                    .update_case_marking_push(&case, stored.version, integration)
+                    .await
+            }
+            None => ctx.store.update_case(&case, stored.version).await,
+        };
+        match written {
             Ok(_) => {
                 let view = view_of(ctx, case).await?;
-                if synced_change && let Some(integration) = pushes_to(ctx, &view).await? {
-                    ctx.queue
-                        .send(&[SyncMessage::CaseChanged {
+                if let Some(integration) = push_to {
+                    enqueue_push(
+                        ctx,
+                        SyncMessage::CaseChanged {
                             integration_id: integration,
                             case_id: id.clone(),
-                        }])
-                        .await?;
+                        },
+                    )
+                    .await;
                 }
                 return Ok(view);
             }
@@ -278,10 +308,29 @@ pub async fn edit_case(ctx: &SyncContext, id: &CaseId, patch: CasePatch) -> Admi
     ))
 }
 
+async fn record_of(ctx: &SyncContext, case_id: &CaseId) -> AdminResult<Option<TicketRecord>> {
+    Ok(ctx
+        .store
+        .get_ticket_record_for_case(case_id)
+        .await?
+        .map(|v| v.value))
+}
+
+/// The fast path of a push whose outbox entry is already stored: a failed send is only
+/// logged (the scheduler's sweep enqueues the entry again), so the client's edit succeeded.
+async fn enqueue_push(ctx: &SyncContext, message: SyncMessage) {
+    if let Err(e) = ctx.queue.send(&[message]).await {
+        tracing::warn!(error = %e, "push not enqueued; it stays in the outbox for the next sweep");
+    }
+}
+
 /// The integration a linked case's changes go to: two-way sync on and the ticket not deleted
 /// in Zendesk. `None` if nothing is to be pushed.
-async fn pushes_to(ctx: &SyncContext, view: &CaseView) -> AdminResult<Option<IntegrationId>> {
-    let Some(record) = &view.ticket else {
+async fn pushes_to(
+    ctx: &SyncContext,
+    record: Option<&TicketRecord>,
+) -> AdminResult<Option<IntegrationId>> {
+    let Some(record) = record else {
         return Ok(None);
     };
     if record.deleted {
@@ -305,10 +354,31 @@ pub async fn add_comment(
         Some(_) => {}
         None => check.push("body", "is required"),
     }
+    if let Some(key) = &input.idempotency_key
+        && (key.is_empty()
+            || key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS
+            || !key.chars().all(|c| c.is_ascii_graphic()))
+    {
+        check.push(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters"),
+        );
+    }
     check.finish()?;
     let case = load_case(ctx, case_id).await?.value;
+    let id = match &input.idempotency_key {
+        Some(key) => {
+            let id = keyed_comment_id(case_id, caller, key);
+            let existing = ctx.store.list_comments(case_id).await?;
+            if let Some(first) = existing.into_iter().find(|c| c.id == id) {
+                return Ok(first);
+            }
+            id
+        }
+        None => CommentId::new(new_id()),
+    };
     let comment = CaseComment {
-        id: CommentId::new(new_id()),
+        id,
         case_id: case.id.clone(),
         body: input.body.unwrap_or_default(),
         public: input.public.unwrap_or(true),
@@ -316,25 +386,23 @@ pub async fn add_comment(
         created_at: ctx.clock.now(),
         zendesk_comment_id: None,
     };
-    ctx.store.put_comment(&comment).await?;
-    let view = CaseView {
-        case,
-        ticket: ctx
-            .store
-            .get_ticket_record_for_case(case_id)
-            .await?
-            .map(|v| v.value),
-        comments: Vec::new(),
+    let Some(integration) = pushes_to(ctx, record_of(ctx, &case.id).await?.as_ref()).await? else {
+        ctx.store.put_comment(&comment).await?;
+        return Ok(comment);
     };
-    if let Some(integration) = pushes_to(ctx, &view).await? {
-        ctx.queue
-            .send(&[SyncMessage::CommentAdded {
-                integration_id: integration,
-                case_id: case_id.clone(),
-                comment_id: comment.id.clone(),
-            }])
-            .await?;
-    }
+    // The outbox entry is written with the comment: a failed send below loses nothing.
+    ctx.store
+        .put_comment_marking_push(&comment, &integration)
+        .await?;
+    enqueue_push(
+        ctx,
+        SyncMessage::CommentAdded {
+            integration_id: integration,
+            case_id: case_id.clone(),
+            comment_id: comment.id.clone(),
+        },
+    )
+    .await;
     Ok(comment)
 }
 

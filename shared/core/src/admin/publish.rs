@@ -1,8 +1,10 @@
-//! Publish a CRM case to Zendesk as a new ticket (docs/sync-rules.md §4). Exactly one ticket per
-//! case, even for a second call, a retry after a timeout or two concurrent calls: a lease per case
-//! serialises attempts, and the ticket's `external_id` (the case id) finds an earlier attempt whose
-//! ticket was created but whose record was never saved.
+//! Publish a CRM case to Zendesk as a new ticket (docs/sync-rules.md §4). Exactly one ticket per case, even
+//! for a second call, a retry after a timeout or two concurrent calls: a lease per case
+//! serialises attempts, and the ticket's `external_id` (the case id) finds an earlier attempt
+//! whose ticket was created but whose record was never saved. Comments written before the
+//! publish are pushed right after it (through the push outbox, `sync::outbox`).
 
+use zsync_mapping::comment_mapping::crm_description_comment;
 use zsync_mapping::email::usable_email;
 use zsync_mapping::merge::{CaseSide, TicketSide};
 use zsync_mapping::people::{KnownPeople, TicketPeople, zendesk_assignee_for};
@@ -17,6 +19,7 @@ use super::cases::{CaseView, load_case, view_of};
 use super::error::{AdminError, AdminResult};
 use super::support::{Lease, load_integration, zendesk_for};
 use crate::context::SyncContext;
+use crate::message::SyncMessage;
 use crate::ports::{NewComment, NewTicket, Requester, StoreError, ZendeskApi};
 
 const WRITE_ATTEMPTS: usize = 3;
@@ -109,7 +112,41 @@ async fn publish_locked(
     );
     save_link(ctx, &record).await?;
     let linked = link_case(ctx, case_id, &integration.id).await?;
+    if let Err(e) = push_earlier_comments(ctx, case_id, &integration.id).await {
+        // The case is published; answering an error would only make the retry a conflict.
+        tracing::warn!(case = %case_id, error = %e, "comments written before the publish not queued for Zendesk");
+    }
     view_of(ctx, linked).await
+}
+
+/// Comments written before the publish (other than the description, which the new ticket
+/// carries) go to Zendesk right after it: the case is marked in the push outbox (re-writing
+/// its newest such comment, unchanged, with the mark) and a push is enqueued.
+async fn push_earlier_comments(
+    ctx: &SyncContext,
+    case_id: &CaseId,
+    integration_id: &IntegrationId,
+) -> AdminResult<()> {
+    let comments = ctx.store.list_comments(case_id).await?;
+    let description = crm_description_comment(&comments).map(|d| d.id.clone());
+    let Some(newest) = comments
+        .iter()
+        .rev()
+        .find(|c| c.zendesk_comment_id.is_none() && Some(&c.id) != description.as_ref())
+    else {
+        return Ok(());
+    };
+    ctx.store
+        .put_comment_marking_push(newest, integration_id)
+        .await?;
+    let message = SyncMessage::CaseChanged {
+        integration_id: integration_id.clone(),
+        case_id: case_id.clone(),
+    };
+    if let Err(e) = ctx.queue.send(&[message]).await {
+        tracing::warn!(case = %case_id, error = %e, "push not enqueued; it stays in the outbox for the next sweep");
+    }
+    Ok(())
 }
 
 async fn create_ticket(

@@ -42,13 +42,21 @@ use crate::ports::StoreResult;
 
 /// Runs the export of every active integration (concurrently: each has its own lease and
 /// Zendesk account) until each is complete or `deadline` is near. Call it again later to
-/// continue; the stored cursors are the continuation.
+/// continue; the stored cursors are the continuation. First it re-enqueues each integration's
+/// pending pushes (the outbox sweep, `crate::sync::sweep_pending_pushes`): CRM changes whose
+/// push did not happen yet (queue send failed, Zendesk down, integration was inactive).
 pub async fn run_exports(ctx: &SyncContext, deadline: Instant) -> StoreResult<Vec<IntegrationRun>> {
     let integrations = ctx.store.list_integrations().await?;
     let runs = integrations
         .iter()
         .filter(|i| i.value.active)
-        .map(|i| run_integration_export(ctx, &i.value.id, deadline));
+        .map(|i| async move {
+            if let Err(e) = crate::sync::sweep_pending_pushes(ctx, &i.value.id).await {
+                // The next run sweeps again; the export does not depend on it.
+                tracing::warn!(integration = %i.value.id, error = %e, "pending pushes not swept");
+            }
+            run_integration_export(ctx, &i.value.id, deadline).await
+        });
     Ok(futures::future::join_all(runs).await)
 }
 

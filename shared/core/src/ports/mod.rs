@@ -8,7 +8,9 @@ pub mod zendesk;
 
 pub use queue::{Delivery, QueueError, QueueResult, SyncQueue};
 pub use secrets::{SecretError, SecretResult, SecretStore};
-pub use store::{CaseFilter, ContactOutcome, CrmStore, Page, StoreError, StoreResult, Versioned};
+pub use store::{
+    CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, StoreError, StoreResult, Versioned,
+};
 pub use zendesk::{
     ExportFrom, NewComment, NewEndUser, NewTicket, NewWebhook, Requester,
     TICKET_EVENT_SUBSCRIPTIONS, TicketChanges, TicketComments, ZendeskAccount, ZendeskApi,

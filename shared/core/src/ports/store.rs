@@ -79,6 +79,22 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The outbox entry of a case with CRM changes not yet pushed to Zendesk: written in the same
+/// store write as the edit or comment (so a failed queue send loses nothing), removed once the
+/// push is done. One small record per case, whatever the number of changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingPush {
+    pub integration_id: IntegrationId,
+    pub case_id: CaseId,
+    /// Synced fields changed: the case is to be pushed.
+    pub fields: bool,
+    /// Comments were added: the case's unlinked comments are to be pushed.
+    pub comments: bool,
+    /// Bumped by every write that marks the case, so that a push clears only what it saw
+    /// ([`CrmStore::clear_pending_push`]).
+    pub marks: u64,
+}
+
 /// Outcome of [`CrmStore::get_or_create_contact`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContactOutcome {
@@ -173,6 +189,43 @@ pub trait CrmStore: Send + Sync {
     }
     /// A case's comments, oldest first.
     async fn list_comments(&self, case: &CaseId) -> StoreResult<Vec<CaseComment>>;
+
+    // ---- the push outbox ----
+    /// [`update_case`](Self::update_case) and, in the same atomic write, marks the case's
+    /// outbox entry for `integration` (`fields` set, `marks` + 1; created if absent).
+    /// Nothing is written if the version does not match.
+    async fn update_case_marking_push(
+        &self,
+        case: &Case,
+        expected_version: u64,
+        integration: &IntegrationId,
+    ) -> StoreResult<u64>;
+    /// [`put_comment`](Self::put_comment) and, in the same atomic write, marks the comment's
+    /// case in the outbox of `integration` (`comments` set, `marks` + 1).
+    async fn put_comment_marking_push(
+        &self,
+        comment: &CaseComment,
+        integration: &IntegrationId,
+    ) -> StoreResult<()>;
+    async fn get_pending_push(
+        &self,
+        integration: &IntegrationId,
+        case: &CaseId,
+    ) -> StoreResult<Option<PendingPush>>;
+    /// Up to `limit` outbox entries of an integration (any order).
+    async fn list_pending_pushes(
+        &self,
+        integration: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<Vec<PendingPush>>;
+    /// Removes the entry if its `marks` is still `marks` (no write marked it since it was
+    /// read); true if removed. An entry already gone is not an error (false).
+    async fn clear_pending_push(
+        &self,
+        integration: &IntegrationId,
+        case: &CaseId,
+        marks: u64,
+    ) -> StoreResult<bool>;
 
     // ---- sync jobs, export cursors ----
     async fn create_job(&self, job: &SyncJob) -> StoreResult<()>;

@@ -34,6 +34,16 @@ impl SyncError {
             Self::Inconsistent(_) => false,
         }
     }
+
+    /// Zendesk is unavailable or rate limiting: a wait, no fault of the message. The least
+    /// time to wait before trying again (zero when Zendesk named none).
+    pub fn zendesk_wait(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Zendesk(ZendeskError::RateLimited { retry_after, .. }) => Some(*retry_after),
+            Self::Zendesk(ZendeskError::Transient { .. }) => Some(std::time::Duration::ZERO),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

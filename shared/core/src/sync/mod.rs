@@ -3,10 +3,11 @@
 //! docs/sync-rules.md §5 and the delivery rules of docs/sync-rules.md §6. Every flow is idempotent
 //! and order-insensitive and runs on a [`crate::context::SyncContext`].
 //!
-//! Entry points: [`process_batch`] (the mapper Lambda), [`run_worker`] (the local server), and
-//! the flows they dispatch to, usable on their own: [`apply_ticket_snapshot`],
-//! [`apply_ticket_comments`], [`apply_ticket_changed`], [`push_case_change`],
-//! [`push_case_comment`].
+//! Entry points: [`process_batch_within`] (the mapper Lambda, with its deadline),
+//! [`process_batch`], [`run_worker`] (the local server), [`sweep_pending_pushes`] (the push
+//! outbox's sweep: each scheduler run and activation), and the flows they dispatch to, usable
+//! on their own: [`apply_ticket_snapshot`], [`apply_ticket_comments`], [`apply_ticket_changed`],
+//! [`push_pending`], [`push_case_change`], [`push_case_comment`].
 
 mod apply;
 mod batch;
@@ -14,17 +15,22 @@ mod comments;
 mod error;
 mod inbound;
 mod outbound;
+mod outbox;
 mod people;
 mod push;
 mod session;
 mod worker;
 
 pub use apply::{ApplyOutcome, ApplyReport};
-pub use batch::{Handling, ReceivedMessage, handle_body, handle_message, process_batch};
+pub use batch::{
+    Handling, ReceivedMessage, availability_delay, handle_body, handle_message, process_batch,
+    process_batch_within,
+};
 pub use error::SyncError;
 pub use inbound::{
     TicketState, apply_ticket_changed, apply_ticket_comments, apply_ticket_snapshot,
 };
 pub use outbound::{push_case_change, push_case_comment};
+pub use outbox::{NamedPush, SWEEP_LIMIT, SweepError, push_pending, sweep_pending_pushes};
 pub use session::LOG_TTL_DAYS;
 pub use worker::{WorkerStats, retry_delay, run_worker};

@@ -125,6 +125,11 @@ async fn settle(ctx: &SyncContext, delivery: Delivery, max_receives: u32) -> Set
                 .await,
             Settled::Retried,
         ),
+        // Only answered before the last receive (see `sync::batch`).
+        Handling::Wait { delay, .. } => (
+            queue.retry_later(&delivery.receipt, *delay).await,
+            Settled::Retried,
+        ),
     };
     if let Err(e) = answer {
         // The message becomes visible again after its timeout; handling it again is harmless.

@@ -3,6 +3,7 @@
 mod cases;
 mod expiring;
 mod jobs;
+mod outbox;
 mod port;
 mod records;
 mod schema;

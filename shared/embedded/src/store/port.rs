@@ -2,14 +2,16 @@
 
 use async_trait::async_trait;
 use chrono::Duration;
-use zsync_core::ports::{CaseFilter, ContactOutcome, CrmStore, Page, StoreResult, Versioned};
+use zsync_core::ports::{
+    CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, StoreResult, Versioned,
+};
 use zsync_mapping::{
     Case, CaseComment, CaseId, Contact, ContactId, CrmUser, ExportCursor, Integration,
     IntegrationId, JobCounters, JobId, SyncJob, SyncLogEntry, TicketRecord, Timestamp, UserId,
     ZendeskId,
 };
 
-use super::{EmbeddedStore, cases, expiring, jobs, records};
+use super::{EmbeddedStore, cases, expiring, jobs, outbox, records};
 use crate::blocking::{read, write};
 
 #[async_trait]
@@ -213,6 +215,68 @@ impl CrmStore for EmbeddedStore {
     async fn list_comments(&self, case: &CaseId) -> StoreResult<Vec<CaseComment>> {
         let case = case.clone();
         read(&self.db, move |txn| cases::list_comments(txn, &case)).await
+    }
+
+    async fn update_case_marking_push(
+        &self,
+        case: &Case,
+        expected_version: u64,
+        integration: &IntegrationId,
+    ) -> StoreResult<u64> {
+        let (case, integration) = (case.clone(), integration.clone());
+        write(&self.db, move |txn| {
+            outbox::update_case_marking_push(txn, &case, expected_version, &integration)
+        })
+        .await
+    }
+
+    async fn put_comment_marking_push(
+        &self,
+        comment: &CaseComment,
+        integration: &IntegrationId,
+    ) -> StoreResult<()> {
+        let (comment, integration) = (comment.clone(), integration.clone());
+        write(&self.db, move |txn| {
+            outbox::put_comment_marking_push(txn, &comment, &integration)
+        })
+        .await
+    }
+
+    async fn get_pending_push(
+        &self,
+        integration: &IntegrationId,
+        case: &CaseId,
+    ) -> StoreResult<Option<PendingPush>> {
+        let (integration, case) = (integration.clone(), case.clone());
+        read(&self.db, move |txn| {
+            outbox::get_pending_push(txn, &integration, &case)
+        })
+        .await
+    }
+
+    async fn list_pending_pushes(
+        &self,
+        integration: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<Vec<PendingPush>> {
+        let integration = integration.clone();
+        read(&self.db, move |txn| {
+            outbox::list_pending_pushes(txn, &integration, limit)
+        })
+        .await
+    }
+
+    async fn clear_pending_push(
+        &self,
+        integration: &IntegrationId,
+        case: &CaseId,
+        marks: u64,
+    ) -> StoreResult<bool> {
+        let (integration, case) = (integration.clone(), case.clone());
+        write(&self.db, move |txn| {
+            outbox::clear_pending_push(txn, &integration, &case, marks)
+        })
+        .await
     }
 
     async fn create_job(&self, job: &SyncJob) -> StoreResult<()> {

@@ -46,6 +46,9 @@ pub(crate) const DEDUPE: TableDefinition<&str, i64> = TableDefinition::new("dedu
 pub(crate) const LEASES: TableDefinition<&str, &[u8]> = TableDefinition::new("leases");
 /// (kind, expiry sort key) → what expires; lets TTL purges read only what is due.
 pub(crate) const EXPIRY: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("expiry");
+/// (integration, case id) → the case's outbox entry (CRM changes not yet pushed)
+pub(crate) const PENDING_PUSHES: TableDefinition<(&str, &str), &[u8]> =
+    TableDefinition::new("pending_pushes");
 /// counters (log sequence)
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -72,7 +75,7 @@ pub(crate) fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
         JOBS_BY_TIME,
         CURSORS
     );
-    create!(LOG, DEDUPE, LEASES, EXPIRY, META);
+    create!(LOG, DEDUPE, LEASES, EXPIRY, META, PENDING_PUSHES);
     Ok(())
 }
 
