@@ -153,6 +153,7 @@ fn received(bodies: Vec<String>) -> Vec<ReceivedMessage> {
             id: format!("m-{i}"),
             body,
             receive_count: 1,
+            receipt: None,
         })
         .collect()
 }
