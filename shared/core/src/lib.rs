@@ -8,6 +8,7 @@ pub mod ids;
 pub mod intake;
 pub mod message;
 pub mod ports;
+pub mod secret_cache;
 pub mod sync;
 pub mod webhook_signature;
 
