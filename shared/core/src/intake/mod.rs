@@ -71,6 +71,18 @@ impl WebhookRefusal {
         }
     }
 
+    /// The `error.message` of the JSON error body. The route needs no authentication, so an
+    /// outage is named generically: the store's, queue's or SDK's own text (which can name
+    /// ARNs, account ids, endpoints) goes to the logs only.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Unavailable(_) => {
+                "the service is temporarily unavailable; deliver the webhook again later".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// The `error.code` of the JSON error body.
     pub fn code(&self) -> &'static str {
         match self {
