@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Release build of the four Lambda binaries for Lambda's arm64 (Graviton) provided.al2023
 # runtime, cross-compiled on this machine with cargo-lambda + zig (no Docker).
-# Output: target/lambda/<function>/bootstrap (what `sam build` / `sam deploy` package).
+# Output: target/lambda/<function>/bootstrap (under $CARGO_TARGET_DIR when set) (what `sam build` / `sam deploy` package).
 # Tools come from PyPI into a venv under ~/.cache/zendesk-sync/ (installed once).
 #
-#   bash scripts/lambda-build.sh            # arm64 (the template's architecture)
-#   LAMBDA_ARCH=x86_64 bash scripts/lambda-build.sh
+#   bash scripts/lambda-build.sh            # the template's architecture (arm64)
+#   LAMBDA_ARCH=x86_64 bash scripts/lambda-build.sh   # deliberately another one (not in CI)
+#
+# The binaries' ELF headers are checked against template.yaml's Architectures afterwards
+# (scripts/lambda-arch-check.sh). A mismatch fails the build in CI (CI=true) and whenever the
+# architecture was not asked for explicitly; there is no silent fallback to another target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +18,13 @@ CARGO_LAMBDA_VERSION="${CARGO_LAMBDA_VERSION:-1.9.2}"
 # libraries such as ring and aws-lc-sys); tested with aws-lc-sys 0.47 and ring 0.17 here.
 ZIG_VERSION="${ZIG_VERSION:-0.14.1}"
 VENV="${ZSYNC_LAMBDA_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/zendesk-sync/venv-cargo-lambda-$CARGO_LAMBDA_VERSION-zig-$ZIG_VERSION}"
-LAMBDA_ARCH="${LAMBDA_ARCH:-arm64}"
+TEMPLATE_ARCH=$(awk '/^[[:space:]]*Architectures:/ { gsub(/.*\[|\].*/, ""); print; exit }' template.yaml)
+ARCH_ASKED="${LAMBDA_ARCH:-}"
+LAMBDA_ARCH="${LAMBDA_ARCH:-${TEMPLATE_ARCH:-arm64}}"
+if [ -n "$ARCH_ASKED" ] && [ "$ARCH_ASKED" != "$TEMPLATE_ARCH" ] && [ "${CI:-}" = true ]; then
+  echo "!! LAMBDA_ARCH=$ARCH_ASKED but template.yaml declares Architectures [$TEMPLATE_ARCH]: refused in CI" >&2
+  exit 1
+fi
 FUNCTIONS=(webhook scheduler mapper api)
 
 if [ ! -x "$VENV/bin/cargo-lambda" ] || [ ! -d "$VENV/lib" ]; then
@@ -32,11 +42,11 @@ case "$LAMBDA_ARCH" in
 esac
 if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$target"; then
   if ! rustup target add "$target"; then
-    # The aarch64 standard library comes from the Rust distribution server, not a package
-    # registry; where it cannot be fetched, still prove the release build on the host's arch.
-    echo "!! could not add the $target target; building for x86_64 instead (the template's" >&2
-    echo "!! arm64 functions need the arm64 build: run this script where rustup can fetch it)" >&2
-    LAMBDA_ARCH=x86_64; target=x86_64-unknown-linux-gnu; arch_flag=--x86-64
+    # The standard library comes from the Rust distribution server; without it there is no
+    # build for this architecture, and building another one instead would ship binaries the
+    # template's functions cannot run.
+    echo "!! could not add the $target target (rustup target add $target): no $LAMBDA_ARCH build" >&2
+    exit 1
   fi
 fi
 
@@ -47,7 +57,18 @@ start=$(date +%s)
 cargo lambda build --release "$arch_flag" "${packages[@]}"
 echo "== cargo lambda build ($LAMBDA_ARCH, release) took $(( $(date +%s) - start ))s"
 
+bootstraps=()
+for f in "${FUNCTIONS[@]}"; do bootstraps+=("${CARGO_TARGET_DIR:-target}/lambda/$f/bootstrap"); done
+if ! bash scripts/lambda-arch-check.sh template.yaml "${bootstraps[@]}"; then
+  if [ "${CI:-}" = true ] || [ -z "$ARCH_ASKED" ]; then
+    echo "!! the Lambda binaries do not match template.yaml's Architectures: build failed" >&2
+    exit 1
+  fi
+  echo "!! LAMBDA_ARCH=$ARCH_ASKED was asked for: these binaries do NOT match template.yaml's" >&2
+  echo "!! Architectures [$TEMPLATE_ARCH]; do not deploy them with this template" >&2
+fi
+
 # The release profile strips symbols (strip = true): these are the sizes that ship.
 for f in "${FUNCTIONS[@]}"; do
-  ls -l "target/lambda/$f/bootstrap"
+  ls -l "${CARGO_TARGET_DIR:-target}/lambda/$f/bootstrap"
 done

@@ -269,7 +269,29 @@ async fn behind_api_gateway_the_verified_claims_identify_the_caller() {
             .insert(RequestContext::ApiGatewayV2(context));
         request
     };
-    let admin_claims = json!({"email": "boss@crm.example.com", "roles": "[admin]"});
+    // Same e-mail and roles, but the issuer has not verified the e-mail: names no one.
+    let unverified =
+        json!({"email": "boss@crm.example.com", "email_verified": "false", "roles": "[admin]"});
+    let refused = router
+        .clone()
+        .oneshot(request(unverified, Method::GET, None))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // A role that merely contains "admin", as API Gateway renders ["Billing admin"].
+    let billing = json!({"email": "boss@crm.example.com", "email_verified": "true", "roles": "[Billing admin]"});
+    let refused = router
+        .clone()
+        .oneshot(request(billing, Method::GET, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "not a CRM user and not an admin"
+    );
+    let admin_claims =
+        json!({"email": "boss@crm.example.com", "email_verified": "true", "roles": "[admin]"});
     let created = router
         .clone()
         .oneshot(request(
@@ -280,7 +302,8 @@ async fn behind_api_gateway_the_verified_claims_identify_the_caller() {
         .await
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
-    let agent_claims = json!({"email": "agent@crm.example.com", "roles": "[]"});
+    let agent_claims =
+        json!({"email": "agent@crm.example.com", "email_verified": "true", "roles": "[]"});
     let refused = router
         .clone()
         .oneshot(request(

@@ -82,3 +82,48 @@ async fn errors_never_show_the_value() {
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains(value.expose_secret()), "{shown}");
 }
+
+/// The cache the Lambdas are wired with, over Secrets Manager: what AWS bills is one
+/// GetSecretValue per name per TTL, and one more once a refused secret may be re-read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_reads_cost_one_get_secret_value_per_name_per_ttl() {
+    use std::sync::Arc;
+    use zsync_aws::RequestCounter;
+    use zsync_aws::aws_sdk_secretsmanager::config::Builder;
+    use zsync_core::context::SystemClock;
+    use zsync_core::secret_cache::{CachedSecretStore, DEFAULT_SECRET_TTL};
+
+    let counter = RequestCounter::default();
+    let client = Client::from_conf(
+        Builder::from(&sdk_config().await)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let prefix = format!("{}/", unique("zendesk-sync/cache"));
+    let store = SecretsManagerStore::new(client, prefix).expect("prefix");
+    store
+        .put(
+            "integrations/acme/webhook-secret",
+            &SecretString::from("s1"),
+        )
+        .await
+        .expect("put");
+    let cached = CachedSecretStore::new(Arc::new(store), Arc::new(SystemClock), DEFAULT_SECRET_TTL);
+    counter.reset();
+    for _ in 0..50 {
+        let value = cached
+            .get("integrations/acme/webhook-secret")
+            .await
+            .expect("get")
+            .expect("stored");
+        assert_eq!(value.expose_secret(), "s1");
+    }
+    assert_eq!(counter.requests("GetSecretValue"), 1);
+    // Refused moments after the read: not read again yet (forged signatures cost nothing).
+    assert!(!cached.invalidate("integrations/acme/webhook-secret"));
+    cached
+        .get("integrations/acme/webhook-secret")
+        .await
+        .expect("get");
+    assert_eq!(counter.requests("GetSecretValue"), 1);
+}

@@ -116,21 +116,27 @@ impl From<AdminError> for ApiError {
             ),
             AdminError::Zendesk(e) => zendesk_error(&e, message),
             AdminError::Store(e) => store_error(&e, message),
-            AdminError::Secrets(SecretError::Unavailable(_)) => Self::new(
+            AdminError::Secrets(SecretError::Unavailable(_)) => infrastructure(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "secret_store_unavailable",
-                message,
+                &message,
             ),
-            AdminError::Secrets(SecretError::InvalidName(_)) => {
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
-            }
+            AdminError::Secrets(SecretError::InvalidName(_)) => infrastructure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                &message,
+            ),
             AdminError::Queue(
                 QueueError::TooLarge { .. } | QueueError::RefusedCharacter { .. },
-            ) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message),
-            AdminError::Queue(_) => Self::new(
+            ) => infrastructure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                &message,
+            ),
+            AdminError::Queue(_) => infrastructure(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "queue_unavailable",
-                message,
+                &message,
             ),
         }
     }
@@ -170,13 +176,52 @@ fn store_error(e: &StoreError, message: String) -> ApiError {
             ApiError::new(StatusCode::CONFLICT, "concurrent_update", message)
         }
         StoreError::InvalidCursor => ApiError::field("cursor", "is not a valid page cursor"),
-        StoreError::Unavailable(_) => ApiError::new(
+        StoreError::Unavailable(_) => infrastructure(
             StatusCode::SERVICE_UNAVAILABLE,
             "store_unavailable",
-            message,
+            &message,
         ),
-        StoreError::Corrupt { .. } => {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
+        StoreError::Corrupt { .. } => infrastructure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            &message,
+        ),
+    }
+}
+
+/// A failure of the service's own storage: its text (SDK errors naming ARNs, account ids,
+/// endpoints, file paths) is logged here, the caller gets a generic sentence.
+fn infrastructure(status: StatusCode, code: &'static str, detail: &str) -> ApiError {
+    tracing::error!(code, error = %detail, "storage failure");
+    let message = if status == StatusCode::SERVICE_UNAVAILABLE {
+        "the service is temporarily unavailable; try again later"
+    } else {
+        "internal error; the details are in the service's logs"
+    };
+    ApiError::new(status, code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SDK_TEXT: &str = "DynamoDB GetItem: service error: AccessDeniedException: User: \
+        arn:aws:sts::123456789012:assumed-role/zsync-api/fn is not authorized";
+
+    #[test]
+    fn storage_failures_answer_without_their_sdk_text() {
+        for error in [
+            AdminError::Store(StoreError::Unavailable(SDK_TEXT.into())),
+            AdminError::Secrets(SecretError::Unavailable(SDK_TEXT.into())),
+            AdminError::Queue(QueueError::Unavailable(SDK_TEXT.into())),
+        ] {
+            let answer = ApiError::from(error);
+            assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+            assert!(
+                !answer.message.contains("arn:") && !answer.message.contains("123456789012"),
+                "{}",
+                answer.message
+            );
         }
     }
 }

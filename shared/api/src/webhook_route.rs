@@ -49,7 +49,7 @@ fn error(status: StatusCode, code: &'static str, message: &str) -> Response {
 fn refusal(refused: &WebhookRefusal) -> Response {
     let status =
         StatusCode::from_u16(refused.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    error(status, refused.code(), &refused.to_string())
+    error(status, refused.code(), &refused.public_message())
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -2,6 +2,7 @@
 //! emulator is configured, says how to enable it when not, and prints only a verified run.
 
 use crate::aws_sync::{self, AwsSync};
+use crate::aws_webhooks;
 use crate::world::BoxError;
 
 const HOW_TO_ENABLE: &str = "source scripts/moto.sh && moto_start && target/release/zsync-bench --moto-tickets 300; moto_stop";
@@ -120,4 +121,27 @@ fn print(run: &AwsSync) {
             run.cases, run.sync.tickets
         );
     }
+}
+
+/// Webhook-driven updates against moto: `updates` with the secret cache, a quarter of them
+/// (at least 20) without, for the comparison. 0 skips the section.
+pub async fn webhooks_section(updates: usize, seed: u64) -> Result<(), BoxError> {
+    if updates == 0 {
+        println!("moto webhook updates: skipped (--moto-webhooks 0)");
+        return Ok(());
+    }
+    let endpoint = match aws_sync::local_endpoint() {
+        Ok(endpoint) => endpoint,
+        Err(why) => {
+            println!("moto webhook updates: not run: {why}; to run it: `{HOW_TO_ENABLE}`");
+            return Ok(());
+        }
+    };
+    let uncached = (updates / 4).max(20);
+    println!(
+        "moto webhook updates (signed delivery through the webhook function's router, then the mapper; each function its own secret cache; request counts are what AWS would bill): {updates} cached + {uncached} uncached, {endpoint}"
+    );
+    let run = aws_webhooks::run(updates, uncached, seed).await?;
+    aws_webhooks::print(&run);
+    Ok(())
 }

@@ -99,14 +99,41 @@ impl Requests {
 
 /// One request counter per service client.
 #[derive(Default)]
-struct Counters {
-    dynamodb: RequestCounter,
-    sqs: RequestCounter,
-    secrets: RequestCounter,
+pub(crate) struct Counters {
+    pub dynamodb: RequestCounter,
+    pub sqs: RequestCounter,
+    pub secrets: RequestCounter,
+}
+
+/// The three service clients, each counting its requests into `counters`.
+pub(crate) fn counted_clients(
+    config: &zsync_aws::SdkConfig,
+    counters: &Counters,
+) -> (
+    aws_sdk_dynamodb::Client,
+    aws_sdk_sqs::Client,
+    aws_sdk_secretsmanager::Client,
+) {
+    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(config)
+            .interceptor(counters.dynamodb.clone())
+            .build(),
+    );
+    let sqs = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(config)
+            .interceptor(counters.sqs.clone())
+            .build(),
+    );
+    let secrets = aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::config::Builder::from(config)
+            .interceptor(counters.secrets.clone())
+            .build(),
+    );
+    (dynamodb, sqs, secrets)
 }
 
 /// A name no earlier run against the same emulator used.
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -125,21 +152,7 @@ pub async fn run(
 ) -> Result<AwsSync, BoxError> {
     let config = zsync_aws::load_sdk_config().await;
     let counters = Counters::default();
-    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&config)
-            .interceptor(counters.dynamodb.clone())
-            .build(),
-    );
-    let sqs = aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::config::Builder::from(&config)
-            .interceptor(counters.sqs.clone())
-            .build(),
-    );
-    let secrets = aws_sdk_secretsmanager::Client::from_conf(
-        aws_sdk_secretsmanager::config::Builder::from(&config)
-            .interceptor(counters.secrets.clone())
-            .build(),
-    );
+    let (dynamodb, sqs, secrets) = counted_clients(&config, &counters);
     let name = unique("zsync-bench");
     zsync_aws::create_table(&dynamodb, &name).await?;
     let queues = zsync_aws::create_queue_pair(&sqs, &name, 5).await?;

@@ -36,6 +36,12 @@
 //! source scripts/moto.sh && moto_start && target/release/zsync-bench --moto-tickets 300; moto_stop
 //! ```
 //!
+//! - webhook-driven updates against moto (`--moto-webhooks`, default 200; `--only-moto-webhooks`
+//!   runs this section alone): signed deliveries through the webhook function's router, then
+//!   the mapper, each function with its own secret cache as its cold start wires it; reports
+//!   Secrets Manager `GetSecretValue` per 1,000 updates [≤ 1 per integration per warm instance
+//!   per TTL], with and without the cache, and DynamoDB and SQS requests per update.
+//!
 //! The data dir defaults to a temporary directory on the working disk (the store fsyncs every
 //! write transaction, as it does in production); `--data-dir /dev/shm` shows the cost without.
 //! Logs are off unless `RUST_LOG` is set (`RUST_LOG=warn` shows the sync's retries on stderr).
@@ -45,6 +51,7 @@
 
 mod aws_report;
 mod aws_sync;
+mod aws_webhooks;
 mod cold_start;
 mod first_sync;
 mod memory;
@@ -82,6 +89,13 @@ struct Args {
     /// requests and moto serves a few hundred a second at best, so 300 take minutes.
     #[arg(long, default_value_t = 300)]
     moto_tickets: usize,
+    /// Webhook-driven updates on DynamoDB/SQS/Secrets Manager against moto, counting
+    /// Secrets Manager, DynamoDB and SQS requests per update (0 skips them).
+    #[arg(long, default_value_t = 200)]
+    moto_webhooks: usize,
+    /// Run only the moto webhook-update section (no embedded runs, no first sync).
+    #[arg(long)]
+    only_moto_webhooks: bool,
     /// Internal: be the service process of a run (`service_process`) against this Zendesk URL.
     #[arg(long, hide = true)]
     service_of: Option<String>,
@@ -109,6 +123,9 @@ async fn main() -> Result<(), world::BoxError> {
             args.tickets,
         )
         .await;
+    }
+    if args.only_moto_webhooks {
+        return aws_report::webhooks_section(args.moto_webhooks, args.seed).await;
     }
     if args.tickets == 0 {
         return Err("--tickets must be at least 1".into());
@@ -270,5 +287,6 @@ async fn main() -> Result<(), world::BoxError> {
     // Requesters scale with the tickets, as in the embedded run.
     let moto_users = (args.users * args.moto_tickets / args.tickets.max(1)).max(1);
     aws_report::section(args.moto_tickets, moto_users, args.workers, args.seed).await?;
+    aws_report::webhooks_section(args.moto_webhooks, args.seed).await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod intake;
 pub mod message;
 pub mod ports;
+pub mod secret_cache;
 pub mod sync;
 pub mod telemetry;
 pub mod webhook_signature;

@@ -10,6 +10,7 @@
 //! | `ZSYNC_PUBLIC_URL` | https base URL Zendesk calls back (required by the api function) |
 //! | `ZSYNC_MAX_RECEIVES` | the queue's `maxReceiveCount` (default 5) |
 //! | `ZSYNC_ALLOW_INSECURE_ZENDESK_URLS` | `true` only for test stacks against a simulator |
+//! | `ZSYNC_SECRET_CACHE_SECONDS` | how long a warm instance reuses a secret it read (default 300) |
 //!
 //! Metrics go out in CloudWatch Embedded Metric Format ([`install_metrics`]): each function's
 //! main runs its handler through [`metered`], which writes the invocation's metrics to stdout
@@ -17,6 +18,7 @@
 
 use std::sync::Arc;
 
+use chrono::Duration;
 use metrics_cloudwatch_embedded::Collector;
 use tracing_subscriber::fmt::SubscriberBuilder;
 use tracing_subscriber::fmt::format::{Format, Json, JsonFields};
@@ -25,6 +27,7 @@ use zsync_aws::{
     aws_sdk_sqs, load_sdk_config,
 };
 use zsync_core::context::{ServiceSettings, SyncContext, SystemClock};
+use zsync_core::secret_cache::{DEFAULT_SECRET_TTL, with_secret_cache};
 use zsync_zendesk::{ClientConfig, ZendeskClientFactory};
 
 pub const TABLE: &str = "ZSYNC_TABLE_NAME";
@@ -34,8 +37,11 @@ pub const SECRET_PREFIX: &str = "ZSYNC_SECRET_PREFIX";
 pub const PUBLIC_URL: &str = "ZSYNC_PUBLIC_URL";
 pub const MAX_RECEIVES: &str = "ZSYNC_MAX_RECEIVES";
 pub const ALLOW_INSECURE: &str = "ZSYNC_ALLOW_INSECURE_ZENDESK_URLS";
+pub const SECRET_CACHE_SECONDS: &str = "ZSYNC_SECRET_CACHE_SECONDS";
 
 const DEFAULT_MAX_RECEIVES: u32 = 5;
+/// Secrets Manager is asked again after at most an hour, whatever the setting.
+const MAX_SECRET_CACHE_SECONDS: u32 = 3600;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -56,6 +62,8 @@ pub struct Environment {
     pub public_url: Option<String>,
     pub max_receives: u32,
     pub allow_insecure_zendesk_urls: bool,
+    /// Seconds a warm instance reuses a secret (a refused one is dropped at once).
+    pub secret_cache_seconds: u32,
 }
 
 impl Environment {
@@ -84,6 +92,20 @@ impl Environment {
                 }
             },
         };
+        let secret_cache_seconds = match optional(SECRET_CACHE_SECONDS) {
+            None => DEFAULT_SECRET_TTL.num_seconds().unsigned_abs() as u32,
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(n) if n <= MAX_SECRET_CACHE_SECONDS => n,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: SECRET_CACHE_SECONDS,
+                        reason: format!(
+                            "expected whole seconds from 0 to {MAX_SECRET_CACHE_SECONDS}, got {raw:?}"
+                        ),
+                    });
+                }
+            },
+        };
         Ok(Self {
             table: required(TABLE)?,
             queue_url: required(QUEUE_URL)?,
@@ -92,6 +114,7 @@ impl Environment {
             public_url: optional(PUBLIC_URL).map(|url| url.trim_end_matches('/').to_owned()),
             max_receives,
             allow_insecure_zendesk_urls: optional(ALLOW_INSECURE).is_some_and(|v| v == "true"),
+            secret_cache_seconds,
         })
     }
 
@@ -113,7 +136,9 @@ impl Environment {
     }
 }
 
-/// Builds the adapters once; every invocation of the process shares them (one HTTP pool each).
+/// Builds the adapters once; every invocation of the process shares them (one HTTP pool each)
+/// and the secret cache ([`with_secret_cache`]): a warm instance reads each secret once per
+/// `secret_cache_seconds`, or again when Zendesk or a webhook signature refuses it.
 pub async fn build_context(env: &Environment) -> Result<SyncContext, ConfigError> {
     let sdk = load_sdk_config().await;
     let secrets = SecretsManagerStore::new(
@@ -129,7 +154,7 @@ pub async fn build_context(env: &Environment) -> Result<SyncContext, ConfigError
             name: "Zendesk client",
             reason: e.to_string(),
         })?;
-    Ok(SyncContext {
+    let ctx = SyncContext {
         store: Arc::new(DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             &env.table,
@@ -146,7 +171,11 @@ pub async fn build_context(env: &Environment) -> Result<SyncContext, ConfigError
             public_url: env.public_url.clone().unwrap_or_default(),
             allow_insecure_zendesk_urls: env.allow_insecure_zendesk_urls,
         },
-    })
+    };
+    Ok(with_secret_cache(
+        ctx,
+        Duration::seconds(i64::from(env.secret_cache_seconds)),
+    ))
 }
 
 /// The Lambda runtime's entry points that flush the invocation's metrics when it ends
@@ -231,6 +260,7 @@ mod tests {
         );
         assert_eq!(env.max_receives, 5);
         assert!(!env.allow_insecure_zendesk_urls);
+        assert_eq!(env.secret_cache_seconds, 300);
     }
 
     #[test]
@@ -248,6 +278,17 @@ mod tests {
                 ..
             })
         ));
+        for raw in ["-1", "soon", "3601"] {
+            let mut bad = FULL.to_vec();
+            bad.push((SECRET_CACHE_SECONDS, raw));
+            assert!(matches!(
+                Environment::from_vars(vars(&bad)),
+                Err(ConfigError::Invalid {
+                    name: SECRET_CACHE_SECONDS,
+                    ..
+                })
+            ));
+        }
         let mut http = FULL;
         http[4] = (PUBLIC_URL, "http://api.example.com");
         let env = Environment::from_vars(vars(&http)).unwrap();

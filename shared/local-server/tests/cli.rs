@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_zendesk-sync");
-const SECRET: &str = "cli-test-secret-8d02c4e1f7";
+const SECRET: &str = "cli-test-secret-8d02c4e1f7-2b6a91c0";
 
 struct Running {
     child: Child,
@@ -101,6 +101,24 @@ fn serve_refuses_to_start_without_a_token_secret() {
     assert!(
         stderr.contains("zendesk-sync token"),
         "says how to go on: {stderr}"
+    );
+}
+
+#[test]
+fn serve_refuses_a_token_secret_shorter_than_32_bytes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env("ZSYNC_AUTH_SECRET", "only-twenty-bytes-xx")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ZSYNC_AUTH_SECRET is 20 bytes") && stderr.contains("at least 32"),
+        "{stderr}"
     );
 }
 

@@ -91,9 +91,13 @@ fn param<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+/// The longest wait any header is believed for (a day); either Retry-After form is capped.
+pub const MAX_HEADER_WAIT: Duration = Duration::from_secs(86_400);
+
 fn parse_seconds(value: &str) -> Option<Duration> {
     let secs: f64 = value.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+    (secs.is_finite() && secs >= 0.0)
+        .then(|| Duration::from_secs_f64(secs.min(MAX_HEADER_WAIT.as_secs_f64())))
 }
 
 fn parse_retry_after(value: &str) -> Option<Duration> {
@@ -103,7 +107,12 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
     // HTTP-date (IMF-fixdate is RFC 2822 compatible).
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let delta = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
+    Some(
+        delta
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_HEADER_WAIT),
+    )
 }
 
 #[cfg(test)]
@@ -160,6 +169,16 @@ mod tests {
             wait > Duration::from_secs(110) && wait <= Duration::from_secs(120),
             "{wait:?}"
         );
+    }
+
+    #[test]
+    fn retry_after_is_capped_in_either_form() {
+        let far = chrono::Utc::now() + chrono::Duration::days(3650);
+        let date = far.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        for value in [date.as_str(), "315360000", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+            let wait = RateLimitHeaders::parse(&headers(&[("retry-after", value)])).wait_hint();
+            assert_eq!(wait, Some(MAX_HEADER_WAIT), "{value}");
+        }
     }
 
     #[test]

@@ -59,6 +59,9 @@ pub struct ClientConfig {
     /// Tickets per export page (Zendesk's maximum is 1000).
     pub export_page_size: u32,
     pub user_agent: String,
+    /// Largest response body read; a larger one is refused, not buffered (a full export page
+    /// with its sideloaded users is a few MiB).
+    pub max_response_bytes: usize,
 }
 
 impl Default for ClientConfig {
@@ -72,6 +75,7 @@ impl Default for ClientConfig {
             general_budget: RequestBudget::per_minute(200),
             export_page_size: 1000,
             user_agent: concat!("zendesk-sync/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_response_bytes: 32 * 1024 * 1024,
         }
     }
 }

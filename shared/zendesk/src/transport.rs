@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -193,7 +193,13 @@ impl Connection {
                 })?;
             let (status, limits, body) = match self.send_once(call).await {
                 Ok(answer) => answer,
-                Err(err) => {
+                Err(SendError::TooLarge { limit }) => {
+                    return Err(ZendeskError::Decode {
+                        endpoint,
+                        reason: format!("the answer is larger than {limit} bytes"),
+                    });
+                }
+                Err(SendError::Http(err)) => {
                     failures += 1;
                     let replayable = call.replay == Replay::Safe || err.is_connect();
                     if replayable && failures < policy.max_attempts {
@@ -277,7 +283,7 @@ impl Connection {
     async fn send_once(
         &self,
         call: &Call,
-    ) -> Result<(StatusCode, RateLimitHeaders, Bytes), reqwest::Error> {
+    ) -> Result<(StatusCode, RateLimitHeaders, Bytes), SendError> {
         let mut url = self.base_url.clone();
         url.set_query(None);
         if let Ok(mut path) = url.path_segments_mut() {
@@ -295,10 +301,39 @@ impl Connection {
             request = request.json(body);
         }
         zsync_core::telemetry::zendesk_request(&self.integration_id);
-        let response = request.send().await?;
+        let mut response = request.send().await?;
         let status = response.status();
         let limits = RateLimitHeaders::parse(response.headers());
-        let body = response.bytes().await?;
-        Ok((status, limits, body))
+        let limit = self.config.max_response_bytes;
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
+            return Err(SendError::TooLarge { limit });
+        }
+        // Content-Length may be absent (chunked) or wrong: count what actually arrives.
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > limit {
+                return Err(SendError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, limits, body.freeze()))
+    }
+}
+
+/// Why one send produced no answer to look at.
+enum SendError {
+    Http(reqwest::Error),
+    /// The body is larger than [`ClientConfig::max_response_bytes`].
+    TooLarge {
+        limit: usize,
+    },
+}
+
+impl From<reqwest::Error> for SendError {
+    fn from(err: reqwest::Error) -> Self {
+        Self::Http(err)
     }
 }

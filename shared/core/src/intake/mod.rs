@@ -5,6 +5,8 @@
 //! 1. body size (over [`MAX_WEBHOOK_BODY_BYTES`] → 413);
 //! 2. the integration exists (404) — its signing secret is needed for the next step;
 //! 3. signature and timestamp against the stored signing secret (401; no secret stored → 401);
+//!    when a cached secret does not match, it is read from the store once more (the secret may
+//!    have been rotated since it was cached) and the signature checked again;
 //! 4. the integration is active (inactive → 410 Gone: deactivation removes the webhook, so a
 //!    late delivery is not an error Zendesk should retry — it retries 409, 429 and 5xx);
 //! 5. the body is a ticket event or a trigger body (400 with the reason);
@@ -69,6 +71,18 @@ impl WebhookRefusal {
         }
     }
 
+    /// The `error.message` of the JSON error body. The route needs no authentication, so an
+    /// outage is named generically: the store's, queue's or SDK's own text (which can name
+    /// ARNs, account ids, endpoints) goes to the logs only.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Unavailable(_) => {
+                "the service is temporarily unavailable; deliver the webhook again later".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// The `error.code` of the JSON error body.
     pub fn code(&self) -> &'static str {
         match self {
@@ -84,6 +98,32 @@ impl WebhookRefusal {
 
 fn unavailable(e: impl std::fmt::Display) -> WebhookRefusal {
     WebhookRefusal::Unavailable(e.to_string())
+}
+
+/// The signature against the stored signing secret (as the secret store answers now).
+async fn check_signature(
+    ctx: &SyncContext,
+    secret_name: &str,
+    signature: Option<&str>,
+    timestamp: Option<&str>,
+    raw_body: &[u8],
+) -> Result<(), WebhookRefusal> {
+    let secret = ctx
+        .secrets
+        .get(secret_name)
+        .await
+        .map_err(unavailable)?
+        .ok_or(WebhookRefusal::NoSecret)?;
+    verify(&secret, signature, timestamp, raw_body, ctx.clock.now())?;
+    Ok(())
+}
+
+/// A refusal another secret could turn into a pass (not a malformed or stale delivery).
+fn fresh_secret_could_pass(refused: &WebhookRefusal) -> bool {
+    matches!(
+        refused,
+        WebhookRefusal::NoSecret | WebhookRefusal::Signature(SignatureError::Mismatch)
+    )
 }
 
 /// Checks one delivery and enqueues what it names. `signature` and `timestamp` are the raw
@@ -107,13 +147,16 @@ pub async fn accept_webhook(
         .map_err(unavailable)?
         .ok_or_else(|| WebhookRefusal::UnknownIntegration(integration_id.clone()))?
         .value;
-    let secret = ctx
-        .secrets
-        .get(&webhook_secret_name(integration_id.as_str()))
-        .await
-        .map_err(unavailable)?
-        .ok_or(WebhookRefusal::NoSecret)?;
-    verify(&secret, signature, timestamp, raw_body, ctx.clock.now())?;
+    let secret_name = webhook_secret_name(integration_id.as_str());
+    match check_signature(ctx, &secret_name, signature, timestamp, raw_body).await {
+        // A cached secret may be an old one (re-activation rotates it): read it again, once.
+        Err(refused)
+            if fresh_secret_could_pass(&refused) && ctx.secrets.invalidate(&secret_name) =>
+        {
+            check_signature(ctx, &secret_name, signature, timestamp, raw_body).await?;
+        }
+        checked => checked?,
+    }
     if !integration.active {
         return Err(WebhookRefusal::Inactive(integration_id.clone()));
     }

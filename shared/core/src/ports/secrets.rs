@@ -30,4 +30,12 @@ pub trait SecretStore: Send + Sync {
     async fn get(&self, name: &str) -> SecretResult<Option<SecretString>>;
     /// Deletes the secret (idempotent).
     async fn delete(&self, name: &str) -> SecretResult<()>;
+
+    /// Drops a cached copy of `name` because it was just refused (Zendesk answered 401, a
+    /// webhook signature did not match): true when one was dropped, so the next `get` reads
+    /// the store afresh and may see a rotated value. Stores that do not cache return false:
+    /// every `get` already reads the store.
+    fn invalidate(&self, _name: &str) -> bool {
+        false
+    }
 }
