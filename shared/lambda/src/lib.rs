@@ -14,8 +14,8 @@
 use std::sync::Arc;
 
 use zsync_aws::{
-    DynamoStore, SecretsManagerStore, SqsQueue, aws_sdk_dynamodb, aws_sdk_secretsmanager,
-    aws_sdk_sqs, load_sdk_config,
+    DynamoStore, SdkConfig, SecretsManagerStore, SqsQueue, aws_sdk_dynamodb,
+    aws_sdk_secretsmanager, aws_sdk_sqs, load_sdk_config,
 };
 use zsync_core::context::{ServiceSettings, SyncContext, SystemClock};
 use zsync_zendesk::{ClientConfig, ZendeskClientFactory};
@@ -108,15 +108,18 @@ impl Environment {
 
 /// Builds the adapters once; every invocation of the process shares them (one HTTP pool each).
 pub async fn build_context(env: &Environment) -> Result<SyncContext, ConfigError> {
-    let sdk = load_sdk_config().await;
-    let secrets = SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(&sdk),
-        &env.secret_prefix,
-    )
-    .map_err(|e| ConfigError::Invalid {
-        name: SECRET_PREFIX,
-        reason: e.to_string(),
-    })?;
+    build_context_with(env, &load_sdk_config().await)
+}
+
+/// [`build_context`] with the AWS SDK configuration given (its credentials, region and
+/// endpoint): the IAM-enforced tests wire each function exactly so, with its role's keys.
+pub fn build_context_with(env: &Environment, sdk: &SdkConfig) -> Result<SyncContext, ConfigError> {
+    let secrets =
+        SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(sdk), &env.secret_prefix)
+            .map_err(|e| ConfigError::Invalid {
+                name: SECRET_PREFIX,
+                reason: e.to_string(),
+            })?;
     let zendesk =
         ZendeskClientFactory::new(ClientConfig::default()).map_err(|e| ConfigError::Invalid {
             name: "Zendesk client",
@@ -124,11 +127,11 @@ pub async fn build_context(env: &Environment) -> Result<SyncContext, ConfigError
         })?;
     Ok(SyncContext {
         store: Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
+            aws_sdk_dynamodb::Client::new(sdk),
             &env.table,
         )),
         queue: Arc::new(SqsQueue::new(
-            aws_sdk_sqs::Client::new(&sdk),
+            aws_sdk_sqs::Client::new(sdk),
             &env.queue_url,
             &env.dlq_url,
         )),
