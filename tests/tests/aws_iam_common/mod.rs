@@ -23,7 +23,9 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use zsync_api::webhook_route::webhook_router;
 use zsync_api::{Auth, api_router};
-use zsync_aws::aws_sdk_sqs::config::{Credentials, Region, SharedCredentialsProvider};
+use zsync_aws::aws_sdk_sqs::config::{
+    BehaviorVersion, Credentials, Region, SharedCredentialsProvider,
+};
 use zsync_aws::aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use zsync_aws::{DynamoStore, QueuePair, SdkConfig, aws_sdk_dynamodb, aws_sdk_sqs};
 use zsync_core::context::SyncContext;
@@ -85,11 +87,12 @@ pub fn iam_endpoint() -> String {
     endpoint
 }
 
-/// SDK configuration for the IAM-enforcing server with these keys.
+/// SDK configuration for the IAM-enforcing server with these keys. Built from nothing, not
+/// from the environment: the clients would otherwise take `AWS_ENDPOINT_URL` (the other,
+/// unchecked moto that scripts/test.sh also starts) over the endpoint given here.
 pub async fn sdk_with(credentials: Credentials) -> SdkConfig {
-    zsync_aws::load_sdk_config()
-        .await
-        .to_builder()
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
         .endpoint_url(iam_endpoint())
         .region(Region::new("us-east-1"))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
