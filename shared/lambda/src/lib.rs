@@ -23,8 +23,8 @@ use metrics_cloudwatch_embedded::Collector;
 use tracing_subscriber::fmt::SubscriberBuilder;
 use tracing_subscriber::fmt::format::{Format, Json, JsonFields};
 use zsync_aws::{
-    DynamoStore, SecretsManagerStore, SqsQueue, aws_sdk_dynamodb, aws_sdk_secretsmanager,
-    aws_sdk_sqs, load_sdk_config,
+    DynamoStore, SdkConfig, SecretsManagerStore, SqsQueue, aws_sdk_dynamodb,
+    aws_sdk_secretsmanager, aws_sdk_sqs, load_sdk_config,
 };
 use zsync_core::context::{ServiceSettings, SyncContext, SystemClock};
 use zsync_core::secret_cache::{DEFAULT_SECRET_TTL, with_secret_cache};
@@ -140,15 +140,18 @@ impl Environment {
 /// and the secret cache ([`with_secret_cache`]): a warm instance reads each secret once per
 /// `secret_cache_seconds`, or again when Zendesk or a webhook signature refuses it.
 pub async fn build_context(env: &Environment) -> Result<SyncContext, ConfigError> {
-    let sdk = load_sdk_config().await;
-    let secrets = SecretsManagerStore::new(
-        aws_sdk_secretsmanager::Client::new(&sdk),
-        &env.secret_prefix,
-    )
-    .map_err(|e| ConfigError::Invalid {
-        name: SECRET_PREFIX,
-        reason: e.to_string(),
-    })?;
+    build_context_with(env, &load_sdk_config().await)
+}
+
+/// [`build_context`] with the AWS SDK configuration given (its credentials, region and
+/// endpoint): the IAM-enforced tests wire each function exactly so, with its role's keys.
+pub fn build_context_with(env: &Environment, sdk: &SdkConfig) -> Result<SyncContext, ConfigError> {
+    let secrets =
+        SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(sdk), &env.secret_prefix)
+            .map_err(|e| ConfigError::Invalid {
+                name: SECRET_PREFIX,
+                reason: e.to_string(),
+            })?;
     let zendesk =
         ZendeskClientFactory::new(ClientConfig::default()).map_err(|e| ConfigError::Invalid {
             name: "Zendesk client",
@@ -156,11 +159,11 @@ pub async fn build_context(env: &Environment) -> Result<SyncContext, ConfigError
         })?;
     let ctx = SyncContext {
         store: Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
+            aws_sdk_dynamodb::Client::new(sdk),
             &env.table,
         )),
         queue: Arc::new(SqsQueue::new(
-            aws_sdk_sqs::Client::new(&sdk),
+            aws_sdk_sqs::Client::new(sdk),
             &env.queue_url,
             &env.dlq_url,
         )),

@@ -10,7 +10,7 @@ mod errors;
 mod integrations;
 mod item;
 mod jobs;
-mod keys;
+pub mod keys;
 mod leases;
 mod ops;
 mod outbox;
