@@ -620,6 +620,9 @@ fn template_resources_and_conditions_cover_what_each_function_uses() {
                 vec![
                     Request::new("secretsmanager:GetSecretValue", secret(api_token_name(id))),
                     Request::new("sqs:SendMessage", &queue),
+                    // A message the queue keeps refusing is parked with its reason
+                    // (export::enqueue) and the export moves on.
+                    Request::new("sqs:SendMessage", &dlq),
                 ],
             ]
             .concat(),
@@ -636,6 +639,8 @@ fn template_resources_and_conditions_cover_what_each_function_uses() {
                     Request::new("dynamodb:BatchWriteItem", &table).keys(&[keys::case_pk(&case)]),
                     Request::new("secretsmanager:GetSecretValue", secret(api_token_name(id))),
                     Request::new("sqs:SendMessage", &dlq),
+                    // A message waiting on Zendesk is hidden for its delay (sync::batch).
+                    Request::new("sqs:ChangeMessageVisibility", &queue),
                 ],
             ]
             .concat(),
