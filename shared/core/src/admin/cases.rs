@@ -1,7 +1,7 @@
 //! Cases as the CRM front end sees them: list, create, show (with the ticket record and the
 //! comments), edit, comment. Changes to a linked case with two-way sync on are recorded in the
-//! push outbox with the write itself and queued for the push to Zendesk (docs/sync-rules.md §4 "Updates"; see
-//! `sync::outbox`); the mapper pushes only what changed.
+//! push outbox with the write itself and queued for the push to Zendesk (docs/sync-rules.md §4
+//! "Updates"; see `sync::outbox`); the mapper pushes only what changed.
 
 use zsync_mapping::publish_mapping::outbound_description;
 use zsync_mapping::{

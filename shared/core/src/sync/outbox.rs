@@ -1,4 +1,5 @@
-//! The push outbox (SPEC §4 pushes that survive anything between the CRM write and Zendesk).
+//! The push outbox (docs/sync-rules.md §4 pushes that survive anything between the CRM write and
+//! Zendesk).
 //!
 //! An edit of a synced field or a new comment on a linked case (two-way sync on) marks the
 //! case's outbox entry in the same store write ([`crate::ports::CrmStore::update_case_marking_push`],
