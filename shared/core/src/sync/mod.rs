@@ -17,6 +17,7 @@ mod outbound;
 mod people;
 mod push;
 mod session;
+mod sighting;
 mod worker;
 
 pub use apply::{ApplyOutcome, ApplyReport};
