@@ -1,7 +1,9 @@
 //! Applying one Zendesk ticket state to the CRM (docs/sync-rules.md §3.1–3.5), pushing back what
 //! the CRM wins (docs/sync-rules.md §4–5). Idempotent and order-insensitive: the case id is derived
-//! from the ticket, older states are ignored, and every write is conditional on the version read —
-//! on a lost race the whole step is redone from fresh reads (bounded).
+//! from the ticket, older states are ignored, a deletion is not undone by a live state unless
+//! Zendesk confirms the ticket lives (a deletion met before the record is remembered:
+//! [`super::sighting`]), and every write is conditional on the version read — on a lost race the
+//! whole step is redone from fresh reads (bounded).
 
 use zsync_mapping::case_mapping::{TicketDisposition, disposition};
 use zsync_mapping::merge::{
@@ -18,6 +20,7 @@ use crate::sync::comments::{CommentMode, apply_comments};
 use crate::sync::people::{PeopleBook, referenced_by};
 use crate::sync::push::{note_pushed, ticket_changes, without_pushed};
 use crate::sync::session::Session;
+use crate::sync::sighting::first_sighting;
 
 /// Store races and Zendesk 409s one message may meet before it is handed back to the queue.
 mod create;
@@ -70,6 +73,12 @@ struct Apply<'s, 'a> {
     zendesk_conflicts: u32,
     closed_now: bool,
     wrote_case: bool,
+    /// Zendesk answered for a ticket our record has as deleted: it lives (restored, or the
+    /// record was never confirmed), so its state is applied.
+    confirmed_live: bool,
+    /// This invocation created the case: it reports `Created` even if its record had to be
+    /// confirmed by a redo.
+    created_case: bool,
 }
 
 /// Applies `ticket` (with `comments`) to the CRM.
@@ -89,10 +98,22 @@ pub(crate) async fn apply_state(
         zendesk_conflicts: 0,
         closed_now: false,
         wrote_case: false,
+        confirmed_live: false,
+        created_case: false,
     };
     for _ in 0..MAX_ATTEMPTS {
         match apply.step(&ticket).await? {
-            Step::Done(report) => return Ok(report),
+            Step::Done(mut report) => {
+                if apply.created_case
+                    && matches!(
+                        report.outcome,
+                        ApplyOutcome::Updated | ApplyOutcome::Unchanged
+                    )
+                {
+                    report.outcome = ApplyOutcome::Created;
+                }
+                return Ok(report);
+            }
             Step::Redo(Some(newer)) => ticket = *newer,
             Step::Redo(None) => {}
         }
@@ -166,6 +187,11 @@ impl Apply<'_, '_> {
             disposition(ticket, record.as_ref().map(|r| &r.value)),
             record,
         ) {
+            (TicketDisposition::Update, Some(record))
+                if record.value.deleted && !self.confirmed_live =>
+            {
+                self.check_deleted(ticket, record).await
+            }
             (TicketDisposition::Update, Some(record)) => {
                 let people = self.people(ticket, self.comments).await?;
                 self.update(ticket, &people, record).await
@@ -190,6 +216,15 @@ impl Apply<'_, '_> {
                 Ok(self.report(ApplyOutcome::Stale, Some(record.value.case_id), written))
             }
             (TicketDisposition::IgnoreDeleted, _) => {
+                // Leave a trace, then look again: a first sync racing us then sees one of the two.
+                first_sighting(self.session.ctx, self.session.id(), ticket.id).await?;
+                if store
+                    .get_ticket_record(self.session.id(), ticket.id)
+                    .await?
+                    .is_some()
+                {
+                    return Ok(Step::Redo(None));
+                }
                 Ok(self.report(ApplyOutcome::IgnoredDeleted, None, 0))
             }
             // `disposition` only creates without a record; a record means update.
@@ -197,6 +232,37 @@ impl Apply<'_, '_> {
                 let people = self.people(ticket, self.comments).await?;
                 self.create(ticket, &people).await
             }
+        }
+    }
+
+    /// A live state for a record marked deleted, not older than the state last applied: the
+    /// deletion's time is not known (the REST API's 404, or a first sync that met a deletion),
+    /// so only Zendesk can tell whether the ticket still lives. One request, only here.
+    async fn check_deleted(
+        &mut self,
+        ticket: &Ticket,
+        record: Versioned<TicketRecord>,
+    ) -> Result<Step, SyncError> {
+        let api = self.session.api().await?;
+        match api.show_ticket(ticket.id).await {
+            Ok(fresh) => {
+                self.confirmed_live = true;
+                self.book.add_users(fresh.users);
+                Ok(Step::Redo(Some(Box::new(fresh.ticket))))
+            }
+            Err(ZendeskError::NotFound { .. }) => {
+                let mut marked = record.value.clone();
+                marked.status = Some("deleted".into());
+                let store = self.session.ctx.store.clone();
+                if marked != record.value
+                    && conflict_or_else(store.update_ticket_record(&marked, record.version).await)?
+                        .is_none()
+                {
+                    return Ok(Step::Redo(None));
+                }
+                Ok(self.report(ApplyOutcome::Deleted, Some(record.value.case_id), 0))
+            }
+            Err(e) => Err(e.into()),
         }
     }
 

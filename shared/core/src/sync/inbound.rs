@@ -13,6 +13,7 @@ use crate::sync::comments::{CommentMode, apply_comments};
 use crate::sync::people::PeopleBook;
 use crate::sync::push::field_names;
 use crate::sync::session::Session;
+use crate::sync::sighting::first_sighting;
 
 /// One Zendesk ticket state with the people it references and (some of) its comments.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,6 +118,15 @@ pub(crate) async fn mark_gone(
         closed_in_zendesk: false,
         comments_written: 0,
     };
+    if store
+        .get_ticket_record(session.id(), ticket_id)
+        .await?
+        .is_none()
+    {
+        // Leave a trace before reading again: a first sync of an older live state still in
+        // the queue then marks its new record deleted (see `sighting`).
+        first_sighting(session.ctx, session.id(), ticket_id).await?;
+    }
     for _ in 0..3 {
         let Some(record) = store.get_ticket_record(session.id(), ticket_id).await? else {
             break;

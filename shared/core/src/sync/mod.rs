@@ -19,6 +19,7 @@ mod outbox;
 mod people;
 mod push;
 mod session;
+mod sighting;
 mod worker;
 
 pub use apply::{ApplyOutcome, ApplyReport};

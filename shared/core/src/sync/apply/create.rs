@@ -1,6 +1,7 @@
 //! The first sync of a ticket: a new case and its ticket record, created together — or the
 //! link of a case we published ourselves, when its ticket shows up before the publish stored
-//! the record.
+//! the record. A new record counts as deleted until the sighting marker
+//! ([`crate::sync::sighting`]) shows that no deletion of the ticket was seen before it.
 
 use zsync_mapping::case_mapping::new_case;
 use zsync_mapping::merge::{CaseSide, MergeRules, TicketSide, merge_fields};
@@ -13,6 +14,7 @@ use super::{Apply, ApplyOutcome, Step, conflict_or_else};
 use crate::ids::case_id_for_ticket;
 use crate::sync::SyncError;
 use crate::sync::comments::CommentMode;
+use crate::sync::sighting::first_sighting;
 
 impl Apply<'_, '_> {
     pub(super) async fn create(
@@ -44,13 +46,26 @@ impl Apply<'_, '_> {
         );
         merge.case_changes.apply_to(&mut case);
         record.shadow = merge.new_shadow;
+        // Stored as deleted until the sighting marker shows no deletion came first: a crash
+        // before it is confirmed leaves it deleted, and the next live state asks Zendesk.
+        let confirmed = record.clone();
+        record.deleted = true;
         if conflict_or_else(ctx.store.create_linked_case(&case, &record).await)?.is_none() {
             // Created concurrently (or a replay): read it and apply as an update.
             return Ok(Step::Redo(None));
         }
+        self.created_case = true;
         let written = self
             .comments_on(&case_id, CommentMode::UpdateExisting)
             .await?;
+        if !first_sighting(ctx, self.session.id(), ticket.id).await? {
+            // Zendesk deleted it before this (older) state arrived: the redo asks Zendesk.
+            return Ok(Step::Redo(None));
+        }
+        // A created record is at version 1; any other writer meanwhile makes us read again.
+        if conflict_or_else(ctx.store.update_ticket_record(&confirmed, 1).await)?.is_none() {
+            return Ok(Step::Redo(None));
+        }
         Ok(self.report(ApplyOutcome::Created, Some(case_id), written))
     }
 
