@@ -471,11 +471,15 @@ impl World {
                     .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
                     .and_then(|n| n.parse().ok())
                     .expect("receive count");
-                receipts.insert(id.clone(), m.receipt_handle.clone().expect("receipt"));
+                let receipt = m.receipt_handle.clone().expect("receipt");
+                receipts.insert(id.clone(), receipt.clone());
+                // With its receipt, as the Lambda event hands it over: a message waiting on
+                // Zendesk is then hidden with the mapper's own ChangeMessageVisibility.
                 batch.push(ReceivedMessage {
                     id,
                     body: m.body.unwrap_or_default(),
                     receive_count,
+                    receipt: Some(receipt),
                 });
             }
             pumped.received += batch.len();
