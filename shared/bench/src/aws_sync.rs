@@ -150,37 +150,75 @@ pub async fn run(
     workers: usize,
     seed: u64,
 ) -> Result<AwsSync, BoxError> {
-    let config = zsync_aws::load_sdk_config().await;
     let counters = Counters::default();
-    let (dynamodb, sqs, secrets) = counted_clients(&config, &counters);
-    let name = unique("zsync-bench");
-    zsync_aws::create_table(&dynamodb, &name).await?;
-    let queues = zsync_aws::create_queue_pair(&sqs, &name, 5).await?;
-    let ports = Ports {
-        store: Arc::new(DynamoStore::new(dynamodb.clone(), name.clone())),
-        queue: Arc::new(SqsQueue::new(
-            sqs.clone(),
-            &queues.queue_url,
-            &queues.dlq_url,
-        )),
-        secrets: Arc::new(SecretsManagerStore::new(
-            secrets,
-            format!("zendesk-sync/{name}/"),
-        )?),
-    };
+    let stack = FreshStack::create("zsync-bench", &counters).await?;
+    let ports = stack.ports()?;
     let mut outcome = measure(ports, tickets, users, workers, seed, counters).await;
     if let Ok(run) = &mut outcome {
-        match dead_letters(&sqs, &queues.dlq_url).await {
+        match dead_letters(&stack.sqs, &stack.queues.dlq_url).await {
             Ok(found) => run.dead_letters = found,
             Err(e) => outcome = Err(format!("reading the dead-letter queue: {e}").into()),
         }
     }
-    // Cleanup is not part of the measurement, and its failure does not void it.
-    let _ = dynamodb.delete_table().table_name(&name).send().await;
-    for url in [&queues.queue_url, &queues.dlq_url] {
-        let _ = sqs.delete_queue().queue_url(url).send().await;
-    }
+    stack.delete().await;
     outcome
+}
+
+/// A table, queue pair and secret prefix of their own for one measured run, on clients that
+/// count their requests.
+pub(crate) struct FreshStack {
+    pub(crate) dynamodb: aws_sdk_dynamodb::Client,
+    pub(crate) sqs: aws_sdk_sqs::Client,
+    secrets: aws_sdk_secretsmanager::Client,
+    pub(crate) name: String,
+    pub(crate) queues: zsync_aws::QueuePair,
+}
+
+impl FreshStack {
+    pub(crate) async fn create(prefix: &str, counters: &Counters) -> Result<Self, BoxError> {
+        let config = zsync_aws::load_sdk_config().await;
+        let (dynamodb, sqs, secrets) = counted_clients(&config, counters);
+        let name = unique(prefix);
+        zsync_aws::create_table(&dynamodb, &name).await?;
+        let queues = zsync_aws::create_queue_pair(&sqs, &name, 5).await?;
+        Ok(Self {
+            dynamodb,
+            sqs,
+            secrets,
+            name,
+            queues,
+        })
+    }
+
+    /// The AWS adapters on this stack.
+    pub(crate) fn ports(&self) -> Result<Ports, BoxError> {
+        Ok(Ports {
+            store: Arc::new(DynamoStore::new(self.dynamodb.clone(), self.name.clone())),
+            queue: Arc::new(SqsQueue::new(
+                self.sqs.clone(),
+                &self.queues.queue_url,
+                &self.queues.dlq_url,
+            )),
+            secrets: Arc::new(SecretsManagerStore::new(
+                self.secrets.clone(),
+                format!("zendesk-sync/{}/", self.name),
+            )?),
+        })
+    }
+
+    /// Deletes the table and queues. Cleanup is not part of the measurement, and its failure
+    /// does not void it (best effort: moto keeps them in memory).
+    pub(crate) async fn delete(self) {
+        let _ = self
+            .dynamodb
+            .delete_table()
+            .table_name(&self.name)
+            .send()
+            .await;
+        for url in [&self.queues.queue_url, &self.queues.dlq_url] {
+            let _ = self.sqs.delete_queue().queue_url(url).send().await;
+        }
+    }
 }
 
 async fn measure(

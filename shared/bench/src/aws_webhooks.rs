@@ -9,22 +9,19 @@
 //! wiring before the cache, or every invocation a cold start), and DynamoDB and SQS requests
 //! per update.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::SecondsFormat;
 use secrecy::SecretString;
 use tower::ServiceExt;
 use zsync_api::webhook_route::webhook_router;
-use zsync_aws::{DynamoStore, SecretsManagerStore, SqsQueue};
 use zsync_core::context::SyncContext;
 use zsync_core::secret_cache::{DEFAULT_SECRET_TTL, with_secret_cache};
 use zsync_core::sync::{Handling, handle_message};
 use zsync_core::webhook_signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use zsync_zendesk_sim::TicketChange;
 
-use crate::aws_sync::{Counters, Requests, counted_clients, unique};
+use crate::aws_sync::{Counters, FreshStack, Requests};
 use crate::world::{self, BoxError, Ports, WEBHOOK_SECRET, World};
 
 /// Tickets of the simulated account (the updates go round them).
@@ -60,29 +57,11 @@ pub async fn run(
     uncached_updates: usize,
     seed: u64,
 ) -> Result<WebhookRun, BoxError> {
-    let config = zsync_aws::load_sdk_config().await;
     let counters = Counters::default();
-    let (dynamodb, sqs, secrets) = counted_clients(&config, &counters);
-    let name = unique("zsync-bench-webhooks");
-    zsync_aws::create_table(&dynamodb, &name).await?;
-    let queues = zsync_aws::create_queue_pair(&sqs, &name, 5).await?;
-    let ports = Ports {
-        store: Arc::new(DynamoStore::new(dynamodb.clone(), name.clone())),
-        queue: Arc::new(SqsQueue::new(
-            sqs.clone(),
-            &queues.queue_url,
-            &queues.dlq_url,
-        )),
-        secrets: Arc::new(SecretsManagerStore::new(
-            secrets,
-            format!("zendesk-sync/{name}/"),
-        )?),
-    };
+    let stack = FreshStack::create("zsync-bench-webhooks", &counters).await?;
+    let ports = stack.ports()?;
     let outcome = measure(ports, cached_updates, uncached_updates, seed, &counters).await;
-    let _ = dynamodb.delete_table().table_name(&name).send().await;
-    for url in [&queues.queue_url, &queues.dlq_url] {
-        let _ = sqs.delete_queue().queue_url(url).send().await;
-    }
+    stack.delete().await;
     outcome
 }
 
