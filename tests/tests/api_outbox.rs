@@ -6,67 +6,14 @@ mod api_common;
 mod export_common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use api_common::Api;
+use api_common::{Api, mapper, published, scheduler};
 use axum::http::StatusCode;
 use export_common::queues::TestQueue;
 use serde_json::json;
-use zsync_core::export::run_exports;
 use zsync_core::ports::SyncQueue;
-use zsync_core::sync::{Handling, handle_message};
 use zsync_mapping::IntegrationId;
 use zsync_mapping::zendesk::TicketPriority;
-
-/// A published case of a two-way integration; returns (integration, case, ticket, token).
-async fn published(api: &Api) -> (String, String, u64, String) {
-    let (owner, owner_token) = api.user("owner@crm.example.com", false).await;
-    let integration = api.integration(&owner_token, &owner, true, true).await;
-    let case = api
-        .post("/cases", &owner_token, json!({"subject": "Linked"}))
-        .await;
-    assert_eq!(case.status, StatusCode::CREATED, "{}", case.text);
-    let id = case.json["id"].as_str().unwrap().to_owned();
-    let published = api
-        .post(
-            &format!("/cases/{id}/publish"),
-            &owner_token,
-            json!({"integration_id": integration}),
-        )
-        .await;
-    assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
-    let ticket = published.json["ticket"]["ticket_number"]
-        .as_u64()
-        .expect("ticket number");
-    mapper(api).await;
-    (integration, id, ticket, owner_token)
-}
-
-/// The mapper until the queue is empty (bounded); every message must be done.
-async fn mapper(api: &Api) -> usize {
-    let mut handled = 0;
-    for _ in 0..10 {
-        let messages = api.drain_queue().await;
-        if messages.is_empty() {
-            break;
-        }
-        for message in messages {
-            assert_eq!(
-                handle_message(&api.ctx, &message, 1, 5).await,
-                Handling::Done,
-                "{message:?}"
-            );
-            handled += 1;
-        }
-    }
-    handled
-}
-
-async fn scheduler(api: &Api) {
-    run_exports(&api.ctx, Instant::now() + Duration::from_secs(20))
-        .await
-        .expect("run exports");
-}
 
 #[tokio::test]
 async fn an_edit_and_a_comment_whose_enqueue_failed_still_reach_zendesk() {

@@ -80,6 +80,7 @@ pub enum LogOutcomeDoc {
     ClosedInZendesk,
     Conflict,
     Failed,
+    ReopenWithheld,
 }
 
 #[derive(ToSchema)]

@@ -32,8 +32,10 @@ use crate::ticket_record::TicketRecord;
 use crate::zendesk::{Ticket, TicketPriority, TicketStatus};
 
 mod field;
+mod reopen;
 mod sides;
 
+pub use reopen::{WithheldReopen, is_finished, withhold_reopen, would_reopen};
 pub use sides::{CaseChanges, CaseSide, MergeResult, SyncedField, TicketSide, ZendeskChanges};
 
 use field::{Field, merge_field};

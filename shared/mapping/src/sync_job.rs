@@ -136,6 +136,9 @@ pub enum LogOutcome {
     ClosedInZendesk,
     Conflict,
     Failed,
+    /// A reopened case's status was not pushed to its solved or closed ticket
+    /// (docs/sync-rules.md §4 "Reopening").
+    ReopenWithheld,
 }
 
 /// One line of the per-ticket sync log: what happened, when, why.

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -14,8 +14,10 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 use zsync_api::{Auth, api_router};
 use zsync_core::context::{ServiceSettings, SyncContext, SystemClock};
+use zsync_core::export::run_exports;
 use zsync_core::message::SyncMessage;
 use zsync_core::ports::SyncQueue;
+use zsync_core::sync::{Handling, handle_message};
 use zsync_embedded::{EmbeddedQueue, EmbeddedStore, FileSecretStore};
 use zsync_mapping::zendesk::UserRole;
 use zsync_mapping::{Contact, ContactId};
@@ -284,4 +286,55 @@ pub async fn new_case(api: &Api, token: &str, body: Value) -> Value {
     let reply = api.post("/cases", token, body).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     reply.json
+}
+
+/// A published case of a two-way integration; returns (integration, case, ticket, token).
+pub async fn published(api: &Api) -> (String, String, u64, String) {
+    let (owner, owner_token) = api.user("owner@crm.example.com", false).await;
+    let integration = api.integration(&owner_token, &owner, true, true).await;
+    let case = api
+        .post("/cases", &owner_token, json!({"subject": "Linked"}))
+        .await;
+    assert_eq!(case.status, StatusCode::CREATED, "{}", case.text);
+    let id = case.json["id"].as_str().unwrap().to_owned();
+    let published = api
+        .post(
+            &format!("/cases/{id}/publish"),
+            &owner_token,
+            json!({"integration_id": integration}),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
+    let ticket = published.json["ticket"]["ticket_number"]
+        .as_u64()
+        .expect("ticket number");
+    mapper(api).await;
+    (integration, id, ticket, owner_token)
+}
+
+/// The mapper (`handle_message`, as the local server runs it) until the queue is empty (bounded); every message must be done.
+pub async fn mapper(api: &Api) -> usize {
+    let mut handled = 0;
+    for _ in 0..10 {
+        let messages = api.drain_queue().await;
+        if messages.is_empty() {
+            break;
+        }
+        for message in messages {
+            assert_eq!(
+                handle_message(&api.ctx, &message, 1, 5).await,
+                Handling::Done,
+                "{message:?}"
+            );
+            handled += 1;
+        }
+    }
+    handled
+}
+
+/// One scheduler run (`run_exports`: exports and the outbox sweep), as the local server runs it.
+pub async fn scheduler(api: &Api) {
+    run_exports(&api.ctx, Instant::now() + Duration::from_secs(20))
+        .await
+        .expect("run exports");
 }

@@ -7,7 +7,8 @@
 
 use zsync_mapping::case_mapping::{TicketDisposition, disposition};
 use zsync_mapping::merge::{
-    CaseSide, MergeResult, MergeRules, SyncedField, TicketSide, ZendeskChanges, merge_fields,
+    CaseSide, MergeResult, MergeRules, SyncedField, TicketSide, WithheldReopen, ZendeskChanges,
+    merge_fields, withhold_reopen,
 };
 use zsync_mapping::people::{TicketPeople, resolve_ticket_people};
 use zsync_mapping::record_mapping::apply_ticket_to_record;
@@ -53,6 +54,9 @@ pub struct ApplyReport {
     pub conflicts: Vec<SyncedField>,
     /// Zendesk refused the push with 422 "closed": recorded, not retried.
     pub closed_in_zendesk: bool,
+    /// The case was reopened while its ticket is solved or closed: that status was not pushed
+    /// (docs/sync-rules.md §4 "Reopening").
+    pub reopen_withheld: Option<WithheldReopen>,
     pub comments_written: usize,
 }
 
@@ -72,6 +76,7 @@ struct Apply<'s, 'a> {
     conflicts: Vec<SyncedField>,
     zendesk_conflicts: u32,
     closed_now: bool,
+    reopen_withheld: Option<WithheldReopen>,
     wrote_case: bool,
     /// Zendesk answered for a ticket our record has as deleted: it lives (restored, or the
     /// record was never confirmed), so its state is applied.
@@ -97,6 +102,7 @@ pub(crate) async fn apply_state(
         conflicts: Vec::new(),
         zendesk_conflicts: 0,
         closed_now: false,
+        reopen_withheld: None,
         wrote_case: false,
         confirmed_live: false,
         created_case: false,
@@ -151,6 +157,7 @@ impl Apply<'_, '_> {
             pushed: self.pushed_fields.clone(),
             conflicts: self.conflicts.clone(),
             closed_in_zendesk: self.closed_now,
+            reopen_withheld: self.reopen_withheld.clone(),
             comments_written: comments,
         })
     }
@@ -298,6 +305,9 @@ impl Apply<'_, '_> {
         let ticket_side = TicketSide::new(ticket, people);
         let mut merge = merge_fields(shadow, &case_side, &ticket_side, rules);
         hold_unpushable_assignee(&mut merge, shadow);
+        // Judged against the ticket as merged: if Zendesk moved since, the safe update below
+        // answers 409 and the redo judges again with Zendesk's state now.
+        self.reopen_withheld = withhold_reopen(&mut merge, shadow, ticket.status.as_ref());
         let mut closed = record.value.closed_in_zendesk;
         let mut after_push: Option<Ticket> = None;
         let to_push = without_pushed(merge.zendesk_changes.clone(), &self.pushed);

@@ -116,6 +116,7 @@ pub(crate) async fn mark_gone(
         pushed: Vec::new(),
         conflicts: Vec::new(),
         closed_in_zendesk: false,
+        reopen_withheld: None,
         comments_written: 0,
     };
     if store
@@ -247,6 +248,23 @@ pub(crate) async fn record_outcome(
         );
         session
             .log(Some(ticket), LogOutcome::ClosedInZendesk, message)
+            .await;
+    }
+    if let Some(withheld) = &report.reopen_withheld {
+        tracing::info!(
+            integration = %session.id(),
+            ticket,
+            case = %case,
+            zendesk_status = %withheld.zendesk_status,
+            requested = %withheld.requested,
+            "case reopened in the CRM; its Zendesk ticket stays as it is"
+        );
+        let message = format!(
+            "case {case} was reopened in the CRM, but Zendesk ticket #{ticket} is {}: status {} not pushed (reopening a case never reopens its ticket)",
+            withheld.zendesk_status, withheld.requested
+        );
+        session
+            .log(Some(ticket), LogOutcome::ReopenWithheld, message)
             .await;
     }
     session.log(Some(ticket), outcome, message).await;

@@ -186,4 +186,5 @@ fn rules_follow_the_integration_and_the_ticket() {
 }
 
 mod properties;
+mod reopen;
 mod scenarios;

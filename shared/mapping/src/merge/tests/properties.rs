@@ -18,7 +18,7 @@ fn zendesk_user_for(crm: Option<&UserId>) -> Option<ZendeskId> {
         .map(|i| i as u64 + 100)
 }
 
-fn any_case() -> impl Strategy<Value = CaseSide> {
+pub(super) fn any_case() -> impl Strategy<Value = CaseSide> {
     (
         prop::sample::select(vec!["", "A", "B", "N/A"]),
         prop::sample::select(vec!["", "D", "E"]),
@@ -48,7 +48,7 @@ fn any_case() -> impl Strategy<Value = CaseSide> {
         })
 }
 
-fn any_ticket() -> impl Strategy<Value = TicketSide> {
+pub(super) fn any_ticket() -> impl Strategy<Value = TicketSide> {
     let text = || prop::option::of(prop::sample::select(vec!["", "A", "B", "N/A", "D", "E"]));
     (
         text(),
@@ -89,7 +89,7 @@ fn ticket_side(
     }
 }
 
-fn any_rules() -> impl Strategy<Value = MergeRules> {
+pub(super) fn any_rules() -> impl Strategy<Value = MergeRules> {
     prop::sample::select(vec![
         REMOTE,
         LOCAL,
@@ -132,7 +132,7 @@ fn applied(case: &CaseSide, changes: &CaseChanges) -> CaseSide {
     }
 }
 
-fn any_shadow() -> impl Strategy<Value = Shadow> {
+pub(super) fn any_shadow() -> impl Strategy<Value = Shadow> {
     prop_oneof![
         Just(Shadow::default()),
         (any_case(), any_ticket()).prop_map(|(c, t)| Shadow::agreed(&c, &t)),
