@@ -54,32 +54,10 @@ async fn call(
     )
 }
 
-/// A published case; returns (case id, ticket number).
-async fn published_case(w: &World, subject: &str) -> (String, u64) {
-    let created = w
-        .call(Method::POST, "/cases", Some(json!({"subject": subject})))
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    let case_id = created.json["id"].as_str().expect("case id").to_owned();
-    let published = w
-        .call(
-            Method::POST,
-            &format!("/cases/{case_id}/publish"),
-            Some(json!({"integration_id": w.integration.as_str()})),
-        )
-        .await;
-    assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
-    let ticket = published.json["ticket"]["ticket_number"]
-        .as_u64()
-        .expect("linked");
-    w.pump().await;
-    (case_id, ticket)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_and_a_comment_whose_send_to_sqs_failed_reach_zendesk_after_the_sweep() {
     let w = World::start(100).await;
-    let (case_id, ticket) = published_case(&w, "Queue down").await;
+    let (case_id, ticket) = w.published_case("Queue down").await;
     let mut broken = w.ctx.clone();
     broken.queue = TestQueue::breaks_after(w.queue.clone(), 0);
     let auth = Auth::hs256(&api_common::AUTH_SECRET.to_owned().into()).expect("auth");
@@ -185,7 +163,7 @@ async fn lambda_once(w: &World) -> (Vec<String>, Vec<String>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn during_an_outage_sqs_hides_a_waiting_message_and_a_push_stays_in_the_outbox() {
     let w = World::start(100).await;
-    let (case_id, ticket) = published_case(&w, "Outage").await;
+    let (case_id, ticket) = w.published_case("Outage").await;
     w.sim
         .agent_update_ticket(
             ticket,
@@ -313,7 +291,7 @@ async fn a_comment_written_before_the_publish_reaches_zendesk_after_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retried_comment_with_the_same_idempotency_key_is_one_comment_on_dynamodb() {
     let w = World::start(100).await;
-    let (case_id, ticket) = published_case(&w, "Keyed").await;
+    let (case_id, ticket) = w.published_case("Keyed").await;
     let keyed = || async {
         let request = Request::post(format!("/cases/{case_id}/comments"))
             .header(header::AUTHORIZATION, format!("Bearer {}", w.owner_token))

@@ -295,6 +295,29 @@ impl World {
         (reply.status, reply.json)
     }
 
+    /// A case created and published through the API (the queue pumped); returns (case id,
+    /// ticket number).
+    pub async fn published_case(&self, subject: &str) -> (String, u64) {
+        let created = self
+            .call(Method::POST, "/cases", Some(json!({"subject": subject})))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let case_id = created.json["id"].as_str().expect("case id").to_owned();
+        let published = self
+            .call(
+                Method::POST,
+                &format!("/cases/{case_id}/publish"),
+                Some(json!({"integration_id": self.integration.as_str()})),
+            )
+            .await;
+        assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
+        let ticket = published.json["ticket"]["ticket_number"]
+            .as_u64()
+            .expect("linked");
+        self.pump().await;
+        (case_id, ticket)
+    }
+
     pub async fn record(&self, ticket: u64) -> Option<TicketRecord> {
         self.ctx
             .store
