@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use zsync_core::admin::{CasePatch, NewCase, NewCaseComment, NewUser};
 use zsync_mapping::settings::{IntegrationPatch, IntegrationSettings};
 use zsync_mapping::{CasePriority, CaseStatus, ContactId, IntegrationId, Role, UserId};
+use zsync_mapping::subject_search::SubjectQuery;
 
 use crate::schema_docs::{
     CasePriorityDoc, CaseStatusDoc, IntegrationTypeDoc, RoleDoc, SyncPriorityDoc,
@@ -260,7 +261,8 @@ pub struct PageParams {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseListParams {
-    /// Exact subject.
+    /// Word search: cases whose subject contains every word given, in any order and case
+    /// (words are split on anything not a letter or digit; whole words match). Empty: any.
     pub subject: Option<String>,
     /// `open`, `in_progress`, `resolved` or `closed`; empty: any.
     #[param(schema_with = status_filter_schema)]
@@ -316,6 +318,18 @@ pub fn parse_limit(raw: Option<&str>) -> Result<usize, crate::error::ApiError> {
         _ => Err(crate::error::ApiError::field(
             "limit",
             format!("must be a whole number from 1 to {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// Parses a `subject` word search: empty is no filter; text without any word is refused.
+pub fn parse_subject_query(raw: Option<String>) -> Result<Option<String>, crate::error::ApiError> {
+    match raw.filter(|s| !s.trim().is_empty()) {
+        None => Ok(None),
+        Some(query) if SubjectQuery::parse(&query).is_some() => Ok(Some(query)),
+        Some(_) => Err(crate::error::ApiError::field(
+            "subject",
+            "must contain a word (letters or digits)",
         )),
     }
 }

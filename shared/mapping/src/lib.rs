@@ -15,6 +15,7 @@ pub mod publish_mapping;
 pub mod record_mapping;
 pub mod settings;
 pub mod shadow;
+pub mod subject_search;
 pub mod sync_job;
 pub mod ticket_record;
 pub mod zendesk;

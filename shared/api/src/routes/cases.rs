@@ -13,7 +13,7 @@ use crate::body::{JsonBody, QueryParams, UncheckedJsonBody};
 use crate::error::{ApiError, ErrorBody};
 use crate::requests::{
     CaseListParams, CommentRequest, CreateCaseRequest, PatchCaseRequest, PublishRequest,
-    parse_limit, parse_status,
+    parse_limit, parse_status, parse_subject_query,
 };
 use crate::views::{CaseResponse, CommentView, PageOf};
 
@@ -45,7 +45,7 @@ pub async fn list_cases(
 ) -> ApiResult<Json<PageOf<CaseResponse>>> {
     let limit = parse_limit(params.limit.as_deref())?;
     let filter = CaseFilter {
-        subject: params.subject.filter(|s| !s.is_empty()),
+        subject: parse_subject_query(params.subject)?,
         status: params
             .status
             .as_deref()

@@ -191,7 +191,23 @@ impl DynamoStore {
         limit: usize,
         max_calls: usize,
     ) -> StoreResult<(Vec<Item>, Option<String>)> {
+        self.query_page_where(spec, cursor, limit, max_calls, None)
+            .await
+    }
+
+    /// [`Self::query_page`], keeping only the items `keep` accepts (a test DynamoDB cannot
+    /// express, e.g. the case list's word search). The cursor is the last kept item's key, or
+    /// the last evaluated key when the calls ran out, so no match is skipped or repeated.
+    pub(super) async fn query_page_where(
+        &self,
+        spec: &QuerySpec<'_>,
+        cursor: Option<&str>,
+        limit: usize,
+        max_calls: usize,
+        keep: Option<&(dyn Fn(&Item) -> bool + Sync)>,
+    ) -> StoreResult<(Vec<Item>, Option<String>)> {
         let limit = limit.max(1);
+        let filtered = !spec.filter.is_empty() || keep.is_some();
         let mut start = cursor
             .map(|c| cursor::decode(c, &spec.shape, &spec.pk_value))
             .transpose()?;
@@ -199,14 +215,13 @@ impl DynamoStore {
         for _ in 0..max_calls.max(1) {
             let want = limit - items.len();
             // With a filter most evaluated items may be dropped: evaluate more per call.
-            let evaluate = if spec.filter.is_empty() {
-                want
-            } else {
-                want.max(50)
-            };
+            let evaluate = if filtered { want.max(50) } else { want };
             let (page, last_key) = self.query_once(spec, start.take(), evaluate).await?;
             let mut overflow = false;
             for item in page {
+                if keep.is_some_and(|keep| !keep(&item)) {
+                    continue;
+                }
                 if items.len() == limit {
                     overflow = true;
                     break;

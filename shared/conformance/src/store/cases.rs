@@ -218,8 +218,8 @@ pub async fn list_cases_filters(store: &dyn CrmStore) {
     };
     assert_eq!(
         ids(&list_all(store, &subject).await),
-        ["e", "c", "a"],
-        "exact subject match"
+        ["e", "c", "b", "a"],
+        "every subject with the word"
     );
 
     let open = CaseFilter {
@@ -239,7 +239,12 @@ pub async fn list_cases_filters(store: &dyn CrmStore) {
         status: Some(CaseStatus::Open),
         integration_id: Some("acme".into()),
     };
-    assert_eq!(ids(&list_all(store, &combined).await), ["a"]);
+    assert_eq!(ids(&list_all(store, &combined).await), ["b", "a"]);
+    let both_words = CaseFilter {
+        subject: Some("JAM printer".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(&list_all(store, &both_words).await), ["b"]);
 
     let nothing = CaseFilter {
         subject: Some("No such subject".into()),
@@ -296,7 +301,7 @@ pub async fn list_cases_cursor_walk(store: &dyn CrmStore) {
 
 /// Filters follow updates: a case whose status changed is listed under its new status only.
 pub async fn list_cases_follows_updates(store: &dyn CrmStore) {
-    let c = case("case-1", "Printer", CaseStatus::Open, Some("acme"), 0);
+    let c = case("case-1", "Printer jam", CaseStatus::Open, Some("acme"), 0);
     store.create_case(&c).await.expect("create");
     let mut closed = c.clone();
     closed.status = CaseStatus::Closed;
@@ -309,12 +314,12 @@ pub async fn list_cases_follows_updates(store: &dyn CrmStore) {
     };
     assert!(list_all(store, &open).await.is_empty(), "no longer open");
     let old_subject = CaseFilter {
-        subject: Some("Printer".into()),
+        subject: Some("jam".into()),
         ..Default::default()
     };
     assert!(
         list_all(store, &old_subject).await.is_empty(),
-        "old subject gone"
+        "old subject's words gone"
     );
     let now_closed = CaseFilter {
         status: Some(CaseStatus::Closed),
@@ -322,6 +327,46 @@ pub async fn list_cases_follows_updates(store: &dyn CrmStore) {
         ..Default::default()
     };
     assert_eq!(list_all(store, &now_closed).await, vec![closed]);
+}
+
+/// The subject word search (docs/http-api.md `GET /cases?subject=`): every word, any case
+/// (Unicode), whole words; a walk with a small limit over mostly non-matching cases returns
+/// every match exactly once, newest first.
+pub async fn list_cases_word_search(store: &dyn CrmStore) {
+    let mut expected = Vec::new();
+    for i in 0..40 {
+        let subject = match i % 5 {
+            0 => "Écran cassé, PRINTER jam",
+            1 => "printer jammed",
+            2 => "Jam",
+            _ => "Unrelated",
+        };
+        let c = case(&format!("case-{i:02}"), subject, CaseStatus::Open, Some("acme"), i64::from(i));
+        store.create_case(&c).await.expect("create");
+        if i % 5 == 0 {
+            expected.push(c.id.0.clone());
+        }
+    }
+    expected.reverse();
+    for (query, integration) in [("printer JAM", None), ("jam écran", Some("acme")), ("ÉCRAN", None)] {
+        let filter = CaseFilter {
+            subject: Some(query.into()),
+            integration_id: integration.map(Into::into),
+            ..Default::default()
+        };
+        let got = walk(2, |cursor| {
+            let filter = &filter;
+            async move { store.list_cases(filter, cursor.as_deref(), 2).await }
+        })
+        .await;
+        let got: Vec<_> = got.iter().map(|c| c.id.0.clone()).collect();
+        assert_eq!(got, expected, "{query:?}");
+    }
+    let whole_words = CaseFilter {
+        subject: Some("jamm".into()),
+        ..Default::default()
+    };
+    assert!(list_all(store, &whole_words).await.is_empty());
 }
 
 pub async fn list_cases_refuses_a_bad_cursor(store: &dyn CrmStore) {

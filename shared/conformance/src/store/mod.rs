@@ -39,6 +39,7 @@ macro_rules! store_conformance_tests {
                 list_cases_cursor_walk,
                 list_cases_follows_updates,
                 list_cases_refuses_a_bad_cursor,
+                list_cases_word_search,
                 comments_put_is_idempotent_and_oldest_first,
                 comments_put_together_land_like_single_puts,
                 outbox_marks_accumulate_and_clear_only_what_was_seen,

@@ -39,7 +39,8 @@ pub struct Page<T> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CaseFilter {
-    /// Exact subject match (the API's `subject=` filter).
+    /// Word search on the subject (the API's `subject=`): every word of it must be a word of
+    /// the case's subject (`zsync_mapping::subject_search`).
     pub subject: Option<String>,
     pub status: Option<CaseStatus>,
     pub integration_id: Option<IntegrationId>,

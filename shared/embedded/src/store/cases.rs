@@ -2,6 +2,7 @@
 
 use redb::{ReadTransaction, ReadableTable, Table, WriteTransaction};
 use zsync_core::ports::{CaseFilter, Page, StoreError, StoreResult, Versioned};
+use zsync_mapping::subject_search::subject_matches;
 use zsync_mapping::{Case, CaseComment, CaseId, IntegrationId, TicketRecord, ZendeskId};
 
 use super::io;
@@ -24,11 +25,10 @@ fn index_names(case: &Case) -> Vec<String> {
     names
 }
 
-/// The index a filtered list reads: the most selective field the filter names.
+/// The index a filtered list reads: the most selective field the filter names. The subject is
+/// a word search (`zsync_mapping::subject_search`), checked on each case, not an index.
 fn index_for(filter: &CaseFilter) -> String {
-    if let Some(subject) = &filter.subject {
-        format!("subject:{subject}")
-    } else if let Some(integration) = &filter.integration_id {
+    if let Some(integration) = &filter.integration_id {
         format!("integration:{integration}")
     } else if let Some(status) = filter.status {
         format!("status:{}", status.as_str())
@@ -38,7 +38,10 @@ fn index_for(filter: &CaseFilter) -> String {
 }
 
 fn matches(filter: &CaseFilter, case: &Case) -> bool {
-    filter.subject.as_ref().is_none_or(|s| *s == case.subject)
+    filter
+        .subject
+        .as_deref()
+        .is_none_or(|query| subject_matches(query, &case.subject))
         && filter.status.is_none_or(|s| s == case.status)
         && filter
             .integration_id
