@@ -150,6 +150,7 @@ async fn one_ticket_synced_through_the_engine_on_dynamodb() {
         settings: ServiceSettings {
             public_url: "http://127.0.0.1:9".into(),
             allow_insecure_zendesk_urls: true,
+            export_lease_ttl: zsync_core::export::LEASE_TTL,
         },
     };
     let state_of = || async {

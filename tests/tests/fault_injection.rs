@@ -120,6 +120,7 @@ async fn open_process(dir: &Path, clock: Arc<SkewClock>) -> Process {
                     settings: ServiceSettings {
                         public_url: "http://127.0.0.1:1".into(),
                         allow_insecure_zendesk_urls: true,
+                        export_lease_ttl: zsync_core::export::LEASE_TTL,
                     },
                 };
                 return Process { ctx, queue };

@@ -30,6 +30,10 @@ pub struct ServiceSettings {
     pub public_url: String,
     /// Accept `http://` and non-zendesk.com integration URLs (simulators, local runs only).
     pub allow_insecure_zendesk_urls: bool,
+    /// How long an export run's lease lasts unrenewed ([`crate::export::LEASE_TTL`] unless a
+    /// test or the local server's `--export-lease-ttl` says otherwise): a crashed run's export
+    /// is continued by another process this long after its last renewal.
+    pub export_lease_ttl: chrono::Duration,
 }
 
 /// The adapters and settings a flow runs with.

@@ -173,6 +173,7 @@ pub fn build_context_with(env: &Environment, sdk: &SdkConfig) -> Result<SyncCont
         settings: ServiceSettings {
             public_url: env.public_url.clone().unwrap_or_default(),
             allow_insecure_zendesk_urls: env.allow_insecure_zendesk_urls,
+            export_lease_ttl: zsync_core::export::LEASE_TTL,
         },
     };
     Ok(with_secret_cache(

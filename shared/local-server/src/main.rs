@@ -56,6 +56,9 @@ struct ServeArgs {
     /// The schedule of the scheduler function, e.g. 30s, 5m, 1h.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     poll_interval: Duration,
+    /// How long an export's lease outlives a crashed process (renewed while exporting).
+    #[arg(long, default_value = "45s", value_parser = parse_duration)]
+    export_lease_ttl: Duration,
 }
 
 #[derive(Args)]
@@ -135,6 +138,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     options.public_url = args.public_url;
     options.allow_insecure_zendesk_urls = args.allow_insecure_zendesk_url;
     options.poll_interval = args.poll_interval;
+    options.export_lease_ttl = args.export_lease_ttl;
     let server = LocalServer::start(options, auth)
         .await
         .map_err(start_error)?;

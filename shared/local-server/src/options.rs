@@ -11,6 +11,8 @@ use zsync_zendesk::ClientConfig;
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATA_DIR: &str = "./.zendesk-sync";
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// The export lease's default TTL (`zsync_core::export::LEASE_TTL`, 45 s).
+pub const DEFAULT_EXPORT_LEASE_TTL: Duration = Duration::from_secs(45);
 
 /// Everything [`crate::LocalServer::start`] needs besides the auth.
 #[derive(Clone, Debug)]
@@ -25,6 +27,9 @@ pub struct ServeOptions {
     pub allow_insecure_zendesk_urls: bool,
     /// How often the scheduler exports every active integration.
     pub poll_interval: Duration,
+    /// How long an export's lease lasts unrenewed: after a crash (`kill -9`), the next start
+    /// continues the export this long after the last renewal at the latest.
+    pub export_lease_ttl: Duration,
     /// Queue workers (each handles up to 10 messages, 4 at a time).
     pub workers: usize,
     /// How long a shutdown waits for in-flight work before it gives up on it (that work is
@@ -44,6 +49,7 @@ impl ServeOptions {
             public_url: None,
             allow_insecure_zendesk_urls: false,
             poll_interval: DEFAULT_POLL_INTERVAL,
+            export_lease_ttl: DEFAULT_EXPORT_LEASE_TTL,
             workers: 2,
             shutdown_grace: Duration::from_secs(30),
             zendesk: ClientConfig::default(),

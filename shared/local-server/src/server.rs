@@ -130,6 +130,8 @@ impl LocalServer {
             settings: ServiceSettings {
                 public_url: public_url.clone(),
                 allow_insecure_zendesk_urls: options.allow_insecure_zendesk_urls,
+                export_lease_ttl: chrono::Duration::from_std(options.export_lease_ttl)
+                    .unwrap_or(zsync_core::export::LEASE_TTL),
             },
         };
         let (stop, stopping) = watch::channel(false);
@@ -148,6 +150,7 @@ impl LocalServer {
         let scheduler = tokio::spawn(run_scheduler(
             ctx.clone(),
             options.poll_interval,
+            options.export_lease_ttl,
             kick.clone(),
             stopping.clone(),
         ));

@@ -1,6 +1,7 @@
 //! The `zendesk-sync` binary itself: it refuses to serve without a token secret, serves with
 //! one (JSON logs when stdout is not a terminal), accepts the tokens `zendesk-sync token` mints,
-//! and stops cleanly on SIGTERM and SIGINT, leaving the data directory to the next start.
+//! stops cleanly on SIGTERM and SIGINT, leaving the data directory to the next start, and after
+//! a SIGKILL in the middle of an export the next start continues that export within a minute.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -8,7 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
+use zsync_mapping::zendesk::UserRole;
+use zsync_zendesk_sim::{FaultPlan, SeedSpec, SimConfig, Simulator};
 
 const BIN: &str = env!("CARGO_BIN_EXE_zendesk-sync");
 const SECRET: &str = "cli-test-secret-8d02c4e1f7-2b6a91c0";
@@ -21,10 +24,16 @@ struct Running {
 
 impl Running {
     fn start(data_dir: &Path) -> Running {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// `serve` with `extra` options after the test's own.
+    fn start_with(data_dir: &Path, extra: &[&str]) -> Running {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
             .arg("--data-dir")
             .arg(data_dir)
+            .args(extra)
             .env("ZSYNC_AUTH_SECRET", SECRET)
             .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
@@ -85,6 +94,17 @@ impl Running {
     }
 }
 
+/// An admin token minted by `zendesk-sync token`.
+fn admin_token() -> String {
+    let minted = Command::new(BIN)
+        .args(["token", "--email", "boss@acme.test", "--admin"])
+        .env("ZSYNC_AUTH_SECRET", SECRET)
+        .output()
+        .expect("token");
+    assert!(minted.status.success());
+    String::from_utf8_lossy(&minted.stdout).trim().to_owned()
+}
+
 #[test]
 fn serve_refuses_to_start_without_a_token_secret() {
     let dir = tempfile::tempdir().expect("dir");
@@ -125,13 +145,7 @@ fn serve_refuses_a_token_secret_shorter_than_32_bytes() {
 #[tokio::test]
 async fn serve_answers_with_minted_tokens_and_stops_cleanly_on_signals() {
     let dir = tempfile::tempdir().expect("dir");
-    let minted = Command::new(BIN)
-        .args(["token", "--email", "boss@acme.test", "--admin"])
-        .env("ZSYNC_AUTH_SECRET", SECRET)
-        .output()
-        .expect("token");
-    assert!(minted.status.success());
-    let token = String::from_utf8_lossy(&minted.stdout).trim().to_owned();
+    let token = admin_token();
 
     for signal in ["-TERM", "-INT"] {
         let mut server = Running::start(dir.path());
@@ -164,4 +178,129 @@ async fn serve_answers_with_minted_tokens_and_stops_cleanly_on_signals() {
         assert!(server.wait_for_exit(), "exit status after {signal}");
         // The loop's second round starts on the same data directory: it was released.
     }
+}
+
+/// `POST` through the API; the answer must be a success.
+async fn post(http: &reqwest::Client, base: &str, token: &str, path: &str, body: Value) -> Value {
+    let response = http
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    let json: Value = response.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "POST {path}: {status} {json}");
+    json
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_sigkill_mid_export_the_next_start_continues_the_export_within_a_minute() {
+    const ZD_EMAIL: &str = "api@acme.test";
+    const ZD_TOKEN: &str = "zd-token-kill-5519";
+    let sim = Simulator::start(SimConfig::default())
+        .await
+        .expect("simulator");
+    sim.add_api_user(ZD_EMAIL, ZD_TOKEN, UserRole::Admin);
+    let tickets = sim
+        .seed(SeedSpec {
+            tickets: 30,
+            users: 10,
+            agents: 2,
+            comments_per_ticket: 1,
+            seed: 5,
+        })
+        .ticket_ids;
+    // The first ticket-export request hangs: the process is killed while it holds the lease.
+    sim.inject_faults(FaultPlan {
+        next_timeouts: 1,
+        timeout_delay: Duration::from_secs(120),
+        endpoints: vec!["incremental_tickets".into()],
+        ..FaultPlan::default()
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    // A short lease keeps the test quick; the default (45 s) is checked by the core's tests.
+    let options = [
+        "--allow-insecure-zendesk-url",
+        "--poll-interval",
+        "1h",
+        "--export-lease-ttl",
+        "6s",
+    ];
+    let mut server = Running::start_with(dir.path(), &options);
+    let serving = server.wait_for_log("zendesk-sync is serving");
+    let base = format!("http://{}", serving["addr"].as_str().expect("addr"));
+    let http = reqwest::Client::new();
+    let token = admin_token();
+    let user = post(
+        &http,
+        &base,
+        &token,
+        "/users",
+        json!({"email": "boss@acme.test", "name": "Boss", "roles": ["admin"]}),
+    )
+    .await;
+    let integration = post(
+        &http,
+        &base,
+        &token,
+        "/integrations",
+        json!({"type": "zendesk", "name": "Acme", "url": sim.base_url(),
+               "api_email": ZD_EMAIL, "api_token": ZD_TOKEN,
+               "owner_id": user["id"], "two_way_sync": false}),
+    )
+    .await;
+    let id = integration["id"].as_str().expect("id").to_owned();
+    post(&http, &base, &token, &format!("/integrations/{id}/activate"), json!({})).await;
+    let job = post(&http, &base, &token, &format!("/integrations/{id}/sync"), json!({"full": true})).await;
+    let job_id = job["id"].as_str().expect("job").to_owned();
+
+    let waiting = Instant::now() + Duration::from_secs(30);
+    while sim.request_count("incremental_tickets") == 0 {
+        assert!(Instant::now() < waiting, "the export never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.signal("-KILL");
+    let killed = Instant::now();
+    assert!(!server.wait_for_exit(), "killed, not stopped");
+    sim.clear_faults();
+
+    let mut server = Running::start_with(dir.path(), &options);
+    let serving = server.wait_for_log("zendesk-sync is serving");
+    let base = format!("http://{}", serving["addr"].as_str().expect("addr"));
+    let within = Duration::from_secs(60);
+    loop {
+        let job = http
+            .get(format!("{base}/integrations/{id}/jobs/{job_id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("job")
+            .json::<Value>()
+            .await
+            .expect("job json");
+        let cases = http
+            .get(format!("{base}/cases?integration_id={id}&limit=200"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("cases")
+            .json::<Value>()
+            .await
+            .expect("cases json");
+        let imported = cases["items"].as_array().map_or(0, Vec::len);
+        if job["state"] == "succeeded" && imported == tickets.len() {
+            break;
+        }
+        assert!(
+            killed.elapsed() < within,
+            "the export did not continue within {within:?} of the kill: job {job}, {imported} of {} cases",
+            tickets.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("export finished {:?} after the kill", killed.elapsed());
+    server.signal("-TERM");
+    assert!(server.wait_for_exit());
 }

@@ -107,6 +107,7 @@ impl Api {
             settings: ServiceSettings {
                 public_url: PUBLIC_URL.to_owned(),
                 allow_insecure_zendesk_urls: true,
+                export_lease_ttl: zsync_core::export::LEASE_TTL,
             },
         };
         let auth = Auth::hs256(&AUTH_SECRET.to_owned().into()).expect("auth");

@@ -98,6 +98,7 @@ impl World {
                 // Nothing listens there: the tests deliver webhook bodies to the route.
                 public_url: "http://127.0.0.1:9".into(),
                 allow_insecure_zendesk_urls: true,
+                export_lease_ttl: zsync_core::export::LEASE_TTL,
             },
         };
         let auth = Auth::hs256(&AUTH_SECRET.to_owned().into()).expect("auth");

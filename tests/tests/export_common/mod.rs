@@ -108,6 +108,7 @@ impl Harness {
             settings: ServiceSettings {
                 public_url: "http://127.0.0.1:1".into(),
                 allow_insecure_zendesk_urls: true,
+                export_lease_ttl: zsync_core::export::LEASE_TTL,
             },
         };
         let integration = IntegrationId::new("acme");

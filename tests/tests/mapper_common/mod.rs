@@ -128,6 +128,7 @@ pub async fn world(two_way: bool, priority: SyncPriority) -> World {
         settings: ServiceSettings {
             public_url: "http://127.0.0.1:9".into(),
             allow_insecure_zendesk_urls: true,
+            export_lease_ttl: zsync_core::export::LEASE_TTL,
         },
     };
     World {

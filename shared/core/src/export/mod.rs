@@ -25,10 +25,13 @@
 
 mod enqueue;
 pub mod jobs;
+mod lease;
 mod outcome;
 mod pages;
 mod run;
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use zsync_mapping::IntegrationId;
@@ -82,9 +85,10 @@ pub async fn run_integration_export(
     // One id per run: the lease's holder.
     let holder = uuid::Uuid::new_v4().to_string();
     let lease = lease_name(integration_id);
+    let ttl = ctx.settings.export_lease_ttl;
     match ctx
         .store
-        .acquire_lease(&lease, &holder, LEASE_TTL, ctx.clock.now())
+        .acquire_lease(&lease, &holder, ttl, ctx.clock.now())
         .await
     {
         Ok(true) => {}
@@ -98,12 +102,22 @@ pub async fn run_integration_export(
         }
     }
     let deadline = tokio::time::Instant::from_std(deadline);
-    let mut exporter = run::Exporter::new(ctx, &integration, holder.clone(), deadline);
-    let end = exporter.run().await;
+    let lost = Arc::new(AtomicBool::new(false));
+    let mut exporter =
+        run::Exporter::new(ctx, &integration, holder.clone(), lost.clone(), deadline);
+    let (finished, running) = tokio::sync::oneshot::channel::<()>();
+    let export = async {
+        let end = exporter.run().await;
+        // Ends the renewals (dropping the sender wakes the receiver).
+        drop(finished);
+        end
+    };
+    let renewals = lease::keep_lease(ctx, integration_id, &holder, &lost, running);
+    let (end, ()) = tokio::join!(export, renewals);
     let mut report = exporter.run;
     report.end = end;
     if let Err(e) = ctx.store.release_lease(&lease, &holder).await {
-        // It expires on its own after LEASE_TTL.
+        // It expires on its own after the lease TTL.
         tracing::warn!(integration = %integration_id, error = %e, "could not release the export lease");
     }
     tracing::info!(

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Duration;
 use tokio::time::Instant;
@@ -22,10 +23,12 @@ use crate::message::SyncMessage;
 use crate::ports::secrets::api_token_name;
 use crate::ports::{ExportFrom, ZendeskAccount, ZendeskApi};
 
-/// How long a run holds the lease without renewing it. Longer than one page's work (a page
-/// request may wait out rate limits for up to 90 s, then its messages are sent); renewed
-/// before every page. A crashed run's lease frees itself after this.
-pub const LEASE_TTL: Duration = Duration::minutes(5);
+/// How long a run holds the lease without renewing it, by default (`ServiceSettings::
+/// export_lease_ttl`). A running export renews it before every page and, while a page is in
+/// flight (a request may wait out rate limits for up to 90 s), every third of this
+/// ([`super::lease::keep_lease`]); so a crashed run's lease frees itself within this and another
+/// process continues the export (docs/sync-rules.md §6).
+pub const LEASE_TTL: Duration = Duration::seconds(45);
 /// A page is not started with less time than this before the deadline.
 pub const MIN_PAGE_TIME: std::time::Duration = std::time::Duration::from_secs(20);
 /// Bound on the pages of one stream in one run (the deadline normally ends a run first).
@@ -49,6 +52,8 @@ pub(crate) struct Exporter<'a> {
     ctx: &'a SyncContext,
     integration: &'a Integration,
     holder: String,
+    /// Set by the renewal task when another run took the lease over.
+    lease_lost: Arc<AtomicBool>,
     deadline: Instant,
     cursor: ExportCursor,
     version: u64,
@@ -64,12 +69,14 @@ impl<'a> Exporter<'a> {
         ctx: &'a SyncContext,
         integration: &'a Integration,
         holder: String,
+        lease_lost: Arc<AtomicBool>,
         deadline: Instant,
     ) -> Self {
         Self {
             ctx,
             integration,
             holder,
+            lease_lost,
             deadline,
             cursor: fresh_cursor(&integration.id, ctx.clock.now()),
             version: 0,
@@ -174,11 +181,13 @@ impl<'a> Exporter<'a> {
             return Err(Stop::Deadline);
         }
         let name = lease_name(&self.integration.id);
-        let held = self
-            .ctx
-            .store
-            .acquire_lease(&name, &self.holder, LEASE_TTL, self.ctx.clock.now())
-            .await?;
+        let ttl = self.ctx.settings.export_lease_ttl;
+        let held = !self.lease_lost.load(Ordering::SeqCst)
+            && self
+                .ctx
+                .store
+                .acquire_lease(&name, &self.holder, ttl, self.ctx.clock.now())
+                .await?;
         if held {
             Ok(())
         } else {
