@@ -149,3 +149,46 @@ fn an_empty_limit_is_documented_and_taken_as_the_default() {
     let refused = crate::requests::parse_limit(Some("0")).unwrap_err();
     assert_eq!(refused.fields[0].field, "limit");
 }
+
+/// The query parameters of a GET operation, by name.
+fn query_params(doc: &Value, path: &str) -> Vec<(String, Value)> {
+    doc["paths"][path]["get"]["parameters"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no parameters on GET {path}"))
+        .iter()
+        .filter(|p| p["in"] == "query")
+        .map(|p| (p["name"].as_str().unwrap().to_owned(), p.clone()))
+        .collect()
+}
+
+#[test]
+fn jobs_and_log_document_their_paging_and_filters_and_cases_the_word_search() {
+    let doc = document();
+    let names = |path| -> Vec<String> {
+        query_params(&doc, path)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    };
+    assert_eq!(names("/integrations/{id}/jobs"), ["cursor", "limit"]);
+    assert_eq!(
+        names("/integrations/{id}/log"),
+        ["ticket", "outcome", "cursor", "limit"]
+    );
+    let log = query_params(&doc, "/integrations/{id}/log");
+    let outcome = &log.iter().find(|(n, _)| n == "outcome").unwrap().1;
+    let values = outcome["schema"]["enum"].as_array().unwrap();
+    assert!(values.contains(&Value::from("reopen_withheld")), "{outcome}");
+    for path in ["/integrations/{id}/jobs", "/integrations/{id}/log"] {
+        let ok = &doc["paths"][path]["get"]["responses"]["200"].to_string();
+        assert!(ok.contains("next_cursor") || ok.contains("PageOf"), "{path}: {ok}");
+    }
+    let cases = query_params(&doc, "/cases");
+    let subject = &cases.iter().find(|(n, _)| n == "subject").unwrap().1;
+    assert!(
+        subject["description"].as_str().unwrap().contains("every word"),
+        "{subject}"
+    );
+    let outcomes = doc["components"]["schemas"]["LogOutcome"].to_string();
+    assert!(outcomes.contains("reopen_withheld"), "{outcomes}");
+}

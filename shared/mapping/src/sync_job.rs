@@ -141,6 +141,60 @@ pub enum LogOutcome {
     ReopenWithheld,
 }
 
+impl LogOutcome {
+    pub const ALL: [LogOutcome; 11] = [
+        Self::Created,
+        Self::Updated,
+        Self::Unchanged,
+        Self::Pushed,
+        Self::Stale,
+        Self::Echo,
+        Self::Deleted,
+        Self::ClosedInZendesk,
+        Self::Conflict,
+        Self::Failed,
+        Self::ReopenWithheld,
+    ];
+
+    /// The wire name (docs/http-api.md "Values").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Unchanged => "unchanged",
+            Self::Pushed => "pushed",
+            Self::Stale => "stale",
+            Self::Echo => "echo",
+            Self::Deleted => "deleted",
+            Self::ClosedInZendesk => "closed_in_zendesk",
+            Self::Conflict => "conflict",
+            Self::Failed => "failed",
+            Self::ReopenWithheld => "reopen_withheld",
+        }
+    }
+
+    /// The outcome with this wire name, exactly as written.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == raw)
+    }
+}
+
+#[cfg(test)]
+mod log_outcome_tests {
+    use super::LogOutcome;
+
+    #[test]
+    fn wire_names_are_serdes_and_parse_back() {
+        for outcome in LogOutcome::ALL {
+            let json = serde_json::to_value(outcome).expect("serialise");
+            assert_eq!(json, outcome.as_str());
+            assert_eq!(LogOutcome::parse(outcome.as_str()), Some(outcome));
+        }
+        assert_eq!(LogOutcome::parse("Pushed"), None);
+        assert_eq!(LogOutcome::parse("nope"), None);
+    }
+}
+
 /// One line of the per-ticket sync log: what happened, when, why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SyncLogEntry {

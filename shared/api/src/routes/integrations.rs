@@ -11,9 +11,10 @@ use crate::auth::AuthedCaller;
 use crate::body::{JsonBody, QueryParams, UncheckedJsonBody};
 use crate::error::{ApiError, ErrorBody};
 use crate::requests::{
-    CreateIntegrationRequest, LimitParams, PatchIntegrationRequest, SyncRequest, parse_limit,
+    CreateIntegrationRequest, LogListParams, PageParams, PatchIntegrationRequest, SyncRequest,
+    parse_limit,
 };
-use crate::views::{IntegrationView, Items, JobView, LogEntryView};
+use crate::views::{IntegrationView, Items, JobView, LogEntryView, PageOf};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -159,8 +160,8 @@ pub async fn schedule_sync(
 }
 
 #[utoipa::path(get, path = "/integrations/{id}/jobs", tag = "sync",
-    params(("id" = String, Path, description = "integration id"), LimitParams),
-    responses((status = 200, body = Items<JobView>, description = "newest first"),
+    params(("id" = String, Path, description = "integration id"), PageParams),
+    responses((status = 200, body = PageOf<JobView>, description = "newest first"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -168,12 +169,14 @@ pub async fn list_jobs(
     State(state): State<AppState>,
     AuthedCaller(caller): AuthedCaller,
     Path(id): Path<String>,
-    QueryParams(params): QueryParams<LimitParams>,
-) -> ApiResult<Json<Items<JobView>>> {
+    QueryParams(params): QueryParams<PageParams>,
+) -> ApiResult<Json<PageOf<JobView>>> {
     let limit = parse_limit(params.limit.as_deref())?;
-    let jobs = admin::list_jobs(&state.ctx, &caller, &IntegrationId::new(id), limit).await?;
-    Ok(Json(Items {
-        items: jobs.into_iter().map(Into::into).collect(),
+    let cursor = params.cursor.as_deref().filter(|c| !c.is_empty());
+    let page = admin::list_jobs(&state.ctx, &caller, &IntegrationId::new(id), cursor, limit).await?;
+    Ok(Json(PageOf {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
     }))
 }
 
@@ -199,8 +202,8 @@ pub async fn show_job(
 }
 
 #[utoipa::path(get, path = "/integrations/{id}/log", tag = "sync",
-    params(("id" = String, Path, description = "integration id"), LimitParams),
-    responses((status = 200, body = Items<LogEntryView>, description = "per-ticket sync events, newest first"),
+    params(("id" = String, Path, description = "integration id"), LogListParams),
+    responses((status = 200, body = PageOf<LogEntryView>, description = "per-ticket sync events, newest first"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -208,11 +211,22 @@ pub async fn list_log(
     State(state): State<AppState>,
     AuthedCaller(caller): AuthedCaller,
     Path(id): Path<String>,
-    QueryParams(params): QueryParams<LimitParams>,
-) -> ApiResult<Json<Items<LogEntryView>>> {
+    QueryParams(params): QueryParams<LogListParams>,
+) -> ApiResult<Json<PageOf<LogEntryView>>> {
     let limit = parse_limit(params.limit.as_deref())?;
-    let entries = admin::list_log(&state.ctx, &caller, &IntegrationId::new(id), limit).await?;
-    Ok(Json(Items {
-        items: entries.into_iter().map(Into::into).collect(),
+    let filter = params.filter()?;
+    let cursor = params.cursor.as_deref().filter(|c| !c.is_empty());
+    let page = admin::list_log(
+        &state.ctx,
+        &caller,
+        &IntegrationId::new(id),
+        &filter,
+        cursor,
+        limit,
+    )
+    .await?;
+    Ok(Json(PageOf {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
     }))
 }

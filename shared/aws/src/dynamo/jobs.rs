@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
 use chrono::{Duration, Utc};
-use zsync_core::ports::{StoreError, StoreResult, Versioned};
+use zsync_core::ports::{LogFilter, Page, StoreError, StoreResult, Versioned};
 use zsync_mapping::{ExportCursor, IntegrationId, JobCounters, JobId, SyncJob, SyncLogEntry};
 
 use super::DynamoStore;
@@ -106,6 +106,15 @@ impl DynamoStore {
         integration: &IntegrationId,
         limit: usize,
     ) -> StoreResult<Vec<SyncJob>> {
+        Ok(self.list_jobs_page_impl(integration, None, limit).await?.items)
+    }
+
+    pub(super) async fn list_jobs_page_impl(
+        &self,
+        integration: &IntegrationId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<SyncJob>> {
         let spec = QuerySpec {
             shape: COLLECTION_SHAPE,
             pk_value: keys::jobs_collection(integration),
@@ -113,11 +122,12 @@ impl DynamoStore {
             newest_first: true,
             filter: Filter::default(),
         };
-        let (items, _) = self.query_page(&spec, None, limit, 1).await?;
-        items
+        let (items, next_cursor) = self.query_page(&spec, cursor, limit, 1).await?;
+        let items = items
             .into_iter()
             .map(|item| decode_job(item, integration.as_str()))
-            .collect()
+            .collect::<StoreResult<_>>()?;
+        Ok(Page { items, next_cursor })
     }
 
     pub(super) async fn update_job_impl(&self, job: &SyncJob, expected: u64) -> StoreResult<u64> {
@@ -251,6 +261,21 @@ impl DynamoStore {
         integration: &IntegrationId,
         limit: usize,
     ) -> StoreResult<Vec<SyncLogEntry>> {
+        let page = self
+            .list_log_page_impl(integration, &LogFilter::default(), None, limit)
+            .await?;
+        Ok(page.items)
+    }
+
+    /// The filters are a FilterExpression on the log's partition; the page reads on while they
+    /// leave it short (bounded by `LOG_MAX_CALLS`, then it is short and carries a cursor).
+    pub(super) async fn list_log_page_impl(
+        &self,
+        integration: &IntegrationId,
+        filter: &LogFilter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<SyncLogEntry>> {
         // Expired entries wait for TTL's lazy deletion; they are not shown.
         let mut live = Filter::default();
         live.expression.push("#until > :now".to_owned());
@@ -258,6 +283,12 @@ impl DynamoStore {
             .insert("#until".to_owned(), keys::EXPIRES_MS.to_owned());
         live.values
             .insert(":now".to_owned(), n(Utc::now().timestamp_millis()));
+        if let Some(ticket) = filter.ticket_number {
+            live.equals("ticket_number", n(ticket));
+        }
+        if let Some(outcome) = filter.outcome {
+            live.equals("outcome", s(outcome.as_str()));
+        }
         let spec = QuerySpec {
             shape: KeyShape {
                 index: None,
@@ -269,11 +300,14 @@ impl DynamoStore {
             newest_first: true,
             filter: live,
         };
-        let (items, _) = self.query_page(&spec, None, limit, LOG_MAX_CALLS).await?;
-        items
+        let (items, next_cursor) = self
+            .query_page(&spec, cursor, limit, LOG_MAX_CALLS)
+            .await?;
+        let items = items
             .into_iter()
             .map(|item| decode(item, LOG, integration.as_str()))
-            .collect()
+            .collect::<StoreResult<_>>()?;
+        Ok(Page { items, next_cursor })
     }
 }
 

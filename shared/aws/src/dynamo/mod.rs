@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::Duration;
 use zsync_core::ports::{
-    CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, StoreResult, Versioned,
+    CaseFilter, ContactOutcome, CrmStore, LogFilter, Page, PendingPush, StoreResult, Versioned,
 };
 use zsync_mapping::{
     Case, CaseComment, CaseId, Contact, ContactId, CrmUser, ExportCursor, Integration,
@@ -247,6 +247,14 @@ impl CrmStore for DynamoStore {
     ) -> StoreResult<u64> {
         self.put_export_cursor_impl(cursor, expected_version).await
     }
+    async fn list_jobs_page(
+        &self,
+        integration: &IntegrationId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<SyncJob>> {
+        self.list_jobs_page_impl(integration, cursor, limit).await
+    }
 
     async fn append_log(&self, entry: &SyncLogEntry, ttl: Duration) -> StoreResult<()> {
         self.append_log_impl(entry, ttl).await
@@ -257,6 +265,16 @@ impl CrmStore for DynamoStore {
         limit: usize,
     ) -> StoreResult<Vec<SyncLogEntry>> {
         self.list_log_impl(integration, limit).await
+    }
+    async fn list_log_page(
+        &self,
+        integration: &IntegrationId,
+        filter: &LogFilter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<SyncLogEntry>> {
+        self.list_log_page_impl(integration, filter, cursor, limit)
+            .await
     }
 
     async fn remember_once(&self, key: &str, ttl: Duration, now: Timestamp) -> StoreResult<bool> {

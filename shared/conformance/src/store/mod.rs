@@ -6,12 +6,14 @@ mod cases;
 mod concurrency;
 mod jobs;
 mod outbox;
+mod paging;
 mod records;
 
 pub use cases::*;
 pub use concurrency::*;
 pub use jobs::*;
 pub use outbox::*;
+pub use paging::*;
 pub use records::*;
 
 use zsync_core::ports::{Page, StoreError, StoreResult};
@@ -50,6 +52,9 @@ macro_rules! store_conformance_tests {
                 export_cursor_versions,
                 log_is_newest_first_and_limited,
                 log_entries_expire,
+                jobs_page_with_cursors,
+                log_pages_with_cursors_and_filters,
+                job_and_log_pages_refuse_a_bad_cursor,
                 remember_once_until_ttl,
                 forget_lets_a_key_be_remembered_again,
                 lease_lifecycle,

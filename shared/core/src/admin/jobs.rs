@@ -4,9 +4,11 @@ use zsync_mapping::{IntegrationId, JobId, SyncJob, SyncLogEntry};
 
 use super::caller::Caller;
 use super::error::{AdminError, AdminResult};
+use super::people::cursor_error;
 use super::support::load_integration;
 use crate::context::SyncContext;
 use crate::export::{ScheduleError, schedule_sync};
+use crate::ports::{LogFilter, Page};
 
 /// "Schedule Sync" (docs/sync-rules.md §2): a queued manual job, or a full one that restarts the
 /// export.
@@ -27,15 +29,19 @@ pub async fn schedule_integration_sync(
     })
 }
 
-/// Newest first.
+/// One page, newest first (docs/http-api.md: `?cursor=&limit=`).
 pub async fn list_jobs(
     ctx: &SyncContext,
     caller: &Caller,
     id: &IntegrationId,
+    cursor: Option<&str>,
     limit: usize,
-) -> AdminResult<Vec<SyncJob>> {
+) -> AdminResult<Page<SyncJob>> {
     caller.require_manage(&load_integration(ctx, id).await?.value)?;
-    Ok(ctx.store.list_jobs(id, limit).await?)
+    ctx.store
+        .list_jobs_page(id, cursor, limit)
+        .await
+        .map_err(cursor_error)
 }
 
 pub async fn show_job(
@@ -52,13 +58,19 @@ pub async fn show_job(
         .ok_or_else(|| AdminError::not_found("sync job", job))
 }
 
-/// Newest first.
+/// One page of the entries matching `filter`, newest first (docs/http-api.md:
+/// `?ticket=&outcome=&cursor=&limit=`).
 pub async fn list_log(
     ctx: &SyncContext,
     caller: &Caller,
     id: &IntegrationId,
+    filter: &LogFilter,
+    cursor: Option<&str>,
     limit: usize,
-) -> AdminResult<Vec<SyncLogEntry>> {
+) -> AdminResult<Page<SyncLogEntry>> {
     caller.require_manage(&load_integration(ctx, id).await?.value)?;
-    Ok(ctx.store.list_log(id, limit).await?)
+    ctx.store
+        .list_log_page(id, filter, cursor, limit)
+        .await
+        .map_err(cursor_error)
 }

@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use chrono::Duration;
 use zsync_mapping::{
     Case, CaseComment, CaseId, CaseStatus, Contact, ContactId, CrmUser, ExportCursor, Integration,
-    IntegrationId, JobCounters, JobId, SyncJob, SyncLogEntry, TicketRecord, Timestamp, UserId,
-    ZendeskId,
+    IntegrationId, JobCounters, JobId, LogOutcome, SyncJob, SyncLogEntry, TicketRecord, Timestamp,
+    UserId, ZendeskId,
 };
 
 /// A record with the version it was read at.
@@ -44,6 +44,14 @@ pub struct CaseFilter {
     pub subject: Option<String>,
     pub status: Option<CaseStatus>,
     pub integration_id: Option<IntegrationId>,
+}
+
+/// Filters of the sync log's listing (docs/http-api.md `GET /integrations/{id}/log`); `None`
+/// is any.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LogFilter {
+    pub ticket_number: Option<ZendeskId>,
+    pub outcome: Option<LogOutcome>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -261,6 +269,14 @@ pub trait CrmStore: Send + Sync {
         cursor: &ExportCursor,
         expected_version: u64,
     ) -> StoreResult<u64>;
+    /// One page of an integration's jobs, newest first; `cursor` is the previous page's
+    /// `next_cursor` ([`StoreError::InvalidCursor`] for anything else).
+    async fn list_jobs_page(
+        &self,
+        integration: &IntegrationId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<SyncJob>>;
 
     // ---- per-ticket sync log ----
     /// Appends a log entry that expires after `ttl`.
@@ -271,6 +287,15 @@ pub trait CrmStore: Send + Sync {
         integration: &IntegrationId,
         limit: usize,
     ) -> StoreResult<Vec<SyncLogEntry>>;
+    /// One page of an integration's live log entries matching `filter`, newest first; `cursor`
+    /// is the previous page's `next_cursor` ([`StoreError::InvalidCursor`] for anything else).
+    async fn list_log_page(
+        &self,
+        integration: &IntegrationId,
+        filter: &LogFilter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<SyncLogEntry>>;
 
     // ---- dedupe and leases ----
     /// Records `key` for `ttl`; true if it was new, false if already seen and not expired.

@@ -5,11 +5,14 @@
 use chrono::{Duration, Utc};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
-use zsync_core::ports::StoreResult;
+use zsync_core::ports::{LogFilter, Page, StoreResult};
 use zsync_mapping::{IntegrationId, SyncLogEntry, Timestamp};
 
 use super::io;
-use super::schema::{DEDUPE, EXPIRY, LEASES, LOG, META, after, decode, encode, micros, time_key};
+use super::schema::{
+    DEDUPE, EXPIRY, LEASES, LOG, META, after, decode, decode_cursor, encode, encode_cursor, micros,
+    time_key,
+};
 
 const LOG_ENTRY: &str = "log entry";
 const LEASE: &str = "lease";
@@ -125,26 +128,52 @@ pub(crate) fn list_log(
     integration: &IntegrationId,
     limit: usize,
 ) -> StoreResult<Vec<SyncLogEntry>> {
+    Ok(list_log_page(txn, integration, &LogFilter::default(), None, limit)?.items)
+}
+
+fn log_matches(filter: &LogFilter, entry: &SyncLogEntry) -> bool {
+    filter
+        .ticket_number
+        .is_none_or(|t| entry.ticket_number == Some(t))
+        && filter.outcome.is_none_or(|o| entry.outcome == o)
+}
+
+/// A page of live entries matching `filter`, newest first; the cursor is the last entry's key.
+pub(crate) fn list_log_page(
+    txn: &ReadTransaction,
+    integration: &IntegrationId,
+    filter: &LogFilter,
+    cursor: Option<&str>,
+    limit: usize,
+) -> StoreResult<Page<SyncLogEntry>> {
     let log = txn.open_table(LOG).map_err(io)?;
     let now = micros(Utc::now());
     let integration = integration.as_str();
     let upper = after(integration);
-    let mut out = Vec::new();
-    for row in log
-        .range((integration, "")..(upper.as_str(), ""))
-        .map_err(io)?
-        .rev()
-    {
-        if out.len() == limit {
-            break;
-        }
+    let below = cursor.map(decode_cursor).transpose()?;
+    let rows = match below.as_deref() {
+        Some(below) => log.range((integration, "")..(integration, below)),
+        None => log.range((integration, "")..(upper.as_str(), "")),
+    }
+    .map_err(io)?;
+    let mut items = Vec::new();
+    let mut last_key = None;
+    let mut more = false;
+    for row in rows.rev() {
         let (key, bytes) = row.map_err(io)?;
         let stored: StoredLog = decode(LOG_ENTRY, key.value().1, bytes.value())?;
-        if stored.expires_at > now {
-            out.push(stored.entry);
+        if stored.expires_at <= now || !log_matches(filter, &stored.entry) {
+            continue;
         }
+        if items.len() == limit {
+            more = true;
+            break;
+        }
+        items.push(stored.entry);
+        last_key = Some(key.value().1.to_owned());
     }
-    Ok(out)
+    let next_cursor = more.then(|| last_key.as_deref().map(encode_cursor)).flatten();
+    Ok(Page { items, next_cursor })
 }
 
 pub(crate) fn remember_once(

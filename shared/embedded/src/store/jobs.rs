@@ -1,11 +1,14 @@
 //! Sync jobs and export cursors.
 
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
-use zsync_core::ports::{StoreError, StoreResult, Versioned};
+use zsync_core::ports::{Page, StoreError, StoreResult, Versioned};
 use zsync_mapping::{ExportCursor, IntegrationId, JobCounter, JobCounters, JobId, SyncJob};
 
 use super::io;
-use super::schema::{CURSORS, JOBS, JOBS_BY_TIME, Stored, after, decode, encode, time_key};
+use super::schema::{
+    CURSORS, JOBS, JOBS_BY_TIME, Stored, after, decode, decode_cursor, encode, encode_cursor,
+    time_key,
+};
 
 const JOB: &str = "sync job";
 const CURSOR: &str = "export cursor";
@@ -84,25 +87,43 @@ pub(crate) fn list_jobs(
     integration: &IntegrationId,
     limit: usize,
 ) -> StoreResult<Vec<SyncJob>> {
+    Ok(list_jobs_page(txn, integration, None, limit)?.items)
+}
+
+/// A page of jobs newest first; the cursor is the last job's time key.
+pub(crate) fn list_jobs_page(
+    txn: &ReadTransaction,
+    integration: &IntegrationId,
+    cursor: Option<&str>,
+    limit: usize,
+) -> StoreResult<Page<SyncJob>> {
     let jobs = txn.open_table(JOBS).map_err(io)?;
     let by_time = txn.open_table(JOBS_BY_TIME).map_err(io)?;
     let integration = integration.as_str();
     let upper = after(integration);
-    let mut out = Vec::new();
-    for row in by_time
-        .range((integration, "")..(upper.as_str(), ""))
-        .map_err(io)?
-        .rev()
-    {
-        if out.len() == limit {
+    let below = cursor.map(decode_cursor).transpose()?;
+    let rows = match below.as_deref() {
+        Some(below) => by_time.range((integration, "")..(integration, below)),
+        None => by_time.range((integration, "")..(upper.as_str(), "")),
+    }
+    .map_err(io)?;
+    let mut items = Vec::new();
+    let mut last_key = None;
+    let mut more = false;
+    for row in rows.rev() {
+        let (key, id) = row.map_err(io)?;
+        let Some(stored) = read_job(&jobs, integration, id.value())? else {
+            continue;
+        };
+        if items.len() == limit {
+            more = true;
             break;
         }
-        let (_, id) = row.map_err(io)?;
-        if let Some(stored) = read_job(&jobs, integration, id.value())? {
-            out.push(stored.value);
-        }
+        items.push(stored.value);
+        last_key = Some(key.value().1.to_owned());
     }
-    Ok(out)
+    let next_cursor = more.then(|| last_key.as_deref().map(encode_cursor)).flatten();
+    Ok(Page { items, next_cursor })
 }
 
 /// Loads a job for a conditional change, `NotFound` if it does not exist.

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::Duration;
 use zsync_core::ports::{
-    CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, StoreResult, Versioned,
+    CaseFilter, ContactOutcome, CrmStore, LogFilter, Page, PendingPush, StoreResult, Versioned,
 };
 use zsync_mapping::{
     Case, CaseComment, CaseId, Contact, ContactId, CrmUser, ExportCursor, Integration,
@@ -349,6 +349,19 @@ impl CrmStore for EmbeddedStore {
         .await
     }
 
+    async fn list_jobs_page(
+        &self,
+        integration: &IntegrationId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<SyncJob>> {
+        let (integration, cursor) = (integration.clone(), cursor.map(str::to_owned));
+        read(&self.db, move |txn| {
+            jobs::list_jobs_page(txn, &integration, cursor.as_deref(), limit)
+        })
+        .await
+    }
+
     async fn append_log(&self, entry: &SyncLogEntry, ttl: Duration) -> StoreResult<()> {
         let entry = entry.clone();
         write(&self.db, move |txn| expiring::append_log(txn, &entry, ttl)).await
@@ -362,6 +375,21 @@ impl CrmStore for EmbeddedStore {
         let integration = integration.clone();
         read(&self.db, move |txn| {
             expiring::list_log(txn, &integration, limit)
+        })
+        .await
+    }
+
+    async fn list_log_page(
+        &self,
+        integration: &IntegrationId,
+        filter: &LogFilter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<SyncLogEntry>> {
+        let (integration, filter) = (integration.clone(), filter.clone());
+        let cursor = cursor.map(str::to_owned);
+        read(&self.db, move |txn| {
+            expiring::list_log_page(txn, &integration, &filter, cursor.as_deref(), limit)
         })
         .await
     }
