@@ -275,9 +275,18 @@ async fn the_subject_filter_finds_cases_by_their_words() {
     let api = Api::start().await;
     let (_, user_token) = api.user("agent@crm.example.com", false).await;
     let mut jams = Vec::new();
-    for subject in ["Printer jam on floor 2", "printer JAMMED", "Écran cassé", "Jam: printer (again)"] {
+    for subject in [
+        "Printer jam on floor 2",
+        "printer JAMMED",
+        "Écran cassé",
+        "Jam: printer (again)",
+    ] {
         let case = new_case(&api, &user_token, json!({"subject": subject})).await;
-        if subject.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == "jam") {
+        if subject
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == "jam")
+        {
             jams.push(case["id"].clone());
         }
     }
@@ -293,19 +302,36 @@ async fn the_subject_filter_finds_cases_by_their_words() {
 
     let both = api.get("/cases?subject=JAM%20printer", &user_token).await;
     assert_eq!(both.status, StatusCode::OK, "{}", both.text);
-    assert_eq!(subjects(&both), jams, "both words, any order and case, newest first");
+    assert_eq!(
+        subjects(&both),
+        jams,
+        "both words, any order and case, newest first"
+    );
     let accented = api.get("/cases?subject=%C3%89CRAN", &user_token).await;
-    assert_eq!(accented.json["items"][0]["subject"], "Écran cassé", "{}", accented.text);
+    assert_eq!(
+        accented.json["items"][0]["subject"], "Écran cassé",
+        "{}",
+        accented.text
+    );
     assert_eq!(subjects(&accented).len(), 1);
     let partial = api.get("/cases?subject=jamm", &user_token).await;
-    assert!(subjects(&partial).is_empty(), "whole words only: {}", partial.text);
+    assert!(
+        subjects(&partial).is_empty(),
+        "whole words only: {}",
+        partial.text
+    );
 
     // One match a page: the cursor walks every match once.
-    let first = api.get("/cases?subject=printer%20jam&limit=1", &user_token).await;
+    let first = api
+        .get("/cases?subject=printer%20jam&limit=1", &user_token)
+        .await;
     assert_eq!(subjects(&first), jams[..1]);
     let cursor = first.json["next_cursor"].as_str().expect("a second page");
     let second = api
-        .get(&format!("/cases?subject=printer%20jam&limit=1&cursor={cursor}"), &user_token)
+        .get(
+            &format!("/cases?subject=printer%20jam&limit=1&cursor={cursor}"),
+            &user_token,
+        )
         .await;
     assert_eq!(subjects(&second), jams[1..]);
     assert!(second.json["next_cursor"].is_null(), "{}", second.text);

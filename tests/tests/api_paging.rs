@@ -33,8 +33,16 @@ async fn walk(api: &Api, token: &str, path: &str, limit: usize) -> Vec<Value> {
 
 fn refused(reply: &Reply, field: &str, naming: &str) {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
-    assert_eq!(reply.json["error"]["fields"][0]["field"], field, "{}", reply.text);
-    assert!(reply.text.contains(naming), "names {naming:?}: {}", reply.text);
+    assert_eq!(
+        reply.json["error"]["fields"][0]["field"], field,
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply.text.contains(naming),
+        "names {naming:?}: {}",
+        reply.text
+    );
 }
 
 #[tokio::test]
@@ -53,14 +61,20 @@ async fn the_log_pages_with_cursors_and_filters_by_ticket_and_outcome() {
         )
         .await;
     assert_eq!(linked.status, StatusCode::CREATED, "{}", linked.text);
-    let second = linked.json["ticket"]["ticket_number"].as_u64().expect("ticket");
+    let second = linked.json["ticket"]["ticket_number"]
+        .as_u64()
+        .expect("ticket");
     for (case, subject) in [
         (&first_case, "First, renamed"),
         (&second_case, "Second, renamed"),
         (&first_case, "First, renamed again"),
     ] {
         let edited = api
-            .patch(&format!("/cases/{case}"), &token, json!({"subject": subject}))
+            .patch(
+                &format!("/cases/{case}"),
+                &token,
+                json!({"subject": subject}),
+            )
             .await;
         assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
         mapper(&api).await;
@@ -70,25 +84,55 @@ async fn the_log_pages_with_cursors_and_filters_by_ticket_and_outcome() {
     let all = api.get(&format!("{log}?limit=200"), &token).await;
     let all = all.json["items"].as_array().expect("items").clone();
     assert!(all.len() >= 5, "{all:?}");
-    assert_eq!(walk(&api, &token, &log, 2).await, all, "pages in order, nothing twice");
+    assert_eq!(
+        walk(&api, &token, &log, 2).await,
+        all,
+        "pages in order, nothing twice"
+    );
 
     let of_second = walk(&api, &token, &format!("{log}?ticket={second}"), 1).await;
     assert!(!of_second.is_empty());
-    let expected: Vec<_> = all.iter().filter(|e| e["ticket_number"] == second).cloned().collect();
+    let expected: Vec<_> = all
+        .iter()
+        .filter(|e| e["ticket_number"] == second)
+        .cloned()
+        .collect();
     assert_eq!(of_second, expected);
 
-    let pushed_first = walk(&api, &token, &format!("{log}?ticket={first}&outcome=pushed"), 1).await;
+    let pushed_first = walk(
+        &api,
+        &token,
+        &format!("{log}?ticket={first}&outcome=pushed"),
+        1,
+    )
+    .await;
     let expected: Vec<_> = all
         .iter()
         .filter(|e| e["ticket_number"] == first && e["outcome"] == "pushed")
         .cloned()
         .collect();
-    assert_eq!(pushed_first.len(), 2, "two renames pushed: {pushed_first:?}");
+    assert_eq!(
+        pushed_first.len(),
+        2,
+        "two renames pushed: {pushed_first:?}"
+    );
     assert_eq!(pushed_first, expected);
 
-    refused(&api.get(&format!("{log}?outcome=bogus"), &token).await, "outcome", "bogus");
-    refused(&api.get(&format!("{log}?ticket=abc"), &token).await, "ticket", "abc");
-    refused(&api.get(&format!("{log}?cursor=garbage"), &token).await, "cursor", "cursor");
+    refused(
+        &api.get(&format!("{log}?outcome=bogus"), &token).await,
+        "outcome",
+        "bogus",
+    );
+    refused(
+        &api.get(&format!("{log}?ticket=abc"), &token).await,
+        "ticket",
+        "abc",
+    );
+    refused(
+        &api.get(&format!("{log}?cursor=garbage"), &token).await,
+        "cursor",
+        "cursor",
+    );
 }
 
 #[tokio::test]
@@ -112,6 +156,14 @@ async fn jobs_page_with_cursors() {
     assert!(all.json["next_cursor"].is_null(), "{}", all.text);
     let all = all.json["items"].as_array().expect("items").clone();
     assert!(all.len() >= 3, "{all:?}");
-    assert_eq!(walk(&api, &token, &jobs, 1).await, all, "pages in order, nothing twice");
-    refused(&api.get(&format!("{jobs}?cursor=garbage"), &token).await, "cursor", "cursor");
+    assert_eq!(
+        walk(&api, &token, &jobs, 1).await,
+        all,
+        "pages in order, nothing twice"
+    );
+    refused(
+        &api.get(&format!("{jobs}?cursor=garbage"), &token).await,
+        "cursor",
+        "cursor",
+    );
 }

@@ -56,9 +56,16 @@ async fn a_reopened_case_leaves_its_solved_ticket_solved_and_its_other_edits_rea
 
     let zendesk = api.sim.ticket(ticket).expect("ticket");
     assert_eq!(zendesk.status, Some(TicketStatus::Solved), "not reopened");
-    assert_eq!(zendesk.priority, Some(TicketPriority::High), "other edit pushed");
+    assert_eq!(
+        zendesk.priority,
+        Some(TicketPriority::High),
+        "other edit pushed"
+    );
     let log = api
-        .get(&format!("/integrations/{integration}/log?limit=200"), &token)
+        .get(
+            &format!("/integrations/{integration}/log?limit=200"),
+            &token,
+        )
         .await;
     assert_eq!(log.status, StatusCode::OK, "{}", log.text);
     let withheld: Vec<_> = log.json["items"]
@@ -75,7 +82,9 @@ async fn a_reopened_case_leaves_its_solved_ticket_solved_and_its_other_edits_rea
             .expect("items")
             .iter()
             .any(|e| e["outcome"] == "pushed"
-                && e["message"].as_str().is_some_and(|m| m.contains("priority"))),
+                && e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("priority"))),
         "{}",
         log.text
     );

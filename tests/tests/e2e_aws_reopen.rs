@@ -29,7 +29,9 @@ async fn a_reopened_case_leaves_its_solved_ticket_solved_and_its_other_edits_rea
     let (status, _) = w.deliver_event(ticket, "evt-solved", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(w.pump().await.failed.is_empty());
-    let synced = w.call(Method::GET, &format!("/cases/{case_id}"), None).await;
+    let synced = w
+        .call(Method::GET, &format!("/cases/{case_id}"), None)
+        .await;
     assert_eq!(synced.json["status"], "closed", "{}", synced.text);
 
     let reopened = w
@@ -41,13 +43,25 @@ async fn a_reopened_case_leaves_its_solved_ticket_solved_and_its_other_edits_rea
         .await;
     assert_eq!(reopened.status, StatusCode::OK, "{}", reopened.text);
     let pumped = w.pump().await;
-    assert!(pumped.received >= 1 && pumped.failed.is_empty(), "{pumped:?}");
+    assert!(
+        pumped.received >= 1 && pumped.failed.is_empty(),
+        "{pumped:?}"
+    );
 
     let zendesk = w.sim.ticket(ticket).expect("ticket");
     assert_eq!(zendesk.status, Some(TicketStatus::Solved), "not reopened");
-    assert_eq!(zendesk.priority, Some(TicketPriority::High), "other edit pushed");
-    let case = w.call(Method::GET, &format!("/cases/{case_id}"), None).await;
-    assert_eq!(case.json["status"], "in_progress", "the CRM keeps its reopen");
+    assert_eq!(
+        zendesk.priority,
+        Some(TicketPriority::High),
+        "other edit pushed"
+    );
+    let case = w
+        .call(Method::GET, &format!("/cases/{case_id}"), None)
+        .await;
+    assert_eq!(
+        case.json["status"], "in_progress",
+        "the CRM keeps its reopen"
+    );
     let log = w
         .call(
             Method::GET,

@@ -178,15 +178,24 @@ fn jobs_and_log_document_their_paging_and_filters_and_cases_the_word_search() {
     let log = query_params(&doc, "/integrations/{id}/log");
     let outcome = &log.iter().find(|(n, _)| n == "outcome").unwrap().1;
     let values = outcome["schema"]["enum"].as_array().unwrap();
-    assert!(values.contains(&Value::from("reopen_withheld")), "{outcome}");
+    assert!(
+        values.contains(&Value::from("reopen_withheld")),
+        "{outcome}"
+    );
     for path in ["/integrations/{id}/jobs", "/integrations/{id}/log"] {
         let ok = &doc["paths"][path]["get"]["responses"]["200"].to_string();
-        assert!(ok.contains("next_cursor") || ok.contains("PageOf"), "{path}: {ok}");
+        assert!(
+            ok.contains("next_cursor") || ok.contains("PageOf"),
+            "{path}: {ok}"
+        );
     }
     let cases = query_params(&doc, "/cases");
     let subject = &cases.iter().find(|(n, _)| n == "subject").unwrap().1;
     assert!(
-        subject["description"].as_str().unwrap().contains("every word"),
+        subject["description"]
+            .as_str()
+            .unwrap()
+            .contains("every word"),
         "{subject}"
     );
     let outcomes = doc["components"]["schemas"]["LogOutcome"].to_string();

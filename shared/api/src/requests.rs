@@ -7,12 +7,12 @@ use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
 use zsync_core::admin::{CasePatch, NewCase, NewCaseComment, NewUser};
-use zsync_mapping::settings::{IntegrationPatch, IntegrationSettings};
 use zsync_core::ports::LogFilter;
+use zsync_mapping::settings::{IntegrationPatch, IntegrationSettings};
+use zsync_mapping::subject_search::SubjectQuery;
 use zsync_mapping::{
     CasePriority, CaseStatus, ContactId, IntegrationId, LogOutcome, Role, UserId, ZendeskId,
 };
-use zsync_mapping::subject_search::SubjectQuery;
 
 use crate::schema_docs::{
     CasePriorityDoc, CaseStatusDoc, IntegrationTypeDoc, RoleDoc, SyncPriorityDoc,
@@ -301,14 +301,17 @@ impl LogListParams {
     pub fn filter(&self) -> Result<LogFilter, crate::error::ApiError> {
         let ticket_number = match self.ticket.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(raw) => Some(raw.parse::<ZendeskId>().ok().filter(|t| *t > 0).ok_or_else(
-                || {
-                    crate::error::ApiError::field(
-                        "ticket",
-                        format!("{raw:?} is not a Zendesk ticket number"),
-                    )
-                },
-            )?),
+            Some(raw) => Some(
+                raw.parse::<ZendeskId>()
+                    .ok()
+                    .filter(|t| *t > 0)
+                    .ok_or_else(|| {
+                        crate::error::ApiError::field(
+                            "ticket",
+                            format!("{raw:?} is not a Zendesk ticket number"),
+                        )
+                    })?,
+            ),
         };
         let outcome = match self.outcome.as_deref() {
             None | Some("") => None,

@@ -66,7 +66,10 @@ pub async fn run_scheduler(
 /// its TTL, so a crashed process's lease is taken over within about one TTL).
 fn next_tick_in(interval: Duration, lease_ttl: Duration, busy: bool) -> Duration {
     if busy {
-        interval.min(BUSY_RETRY).min(lease_ttl / 4).max(Duration::from_millis(100))
+        interval
+            .min(BUSY_RETRY)
+            .min(lease_ttl / 4)
+            .max(Duration::from_millis(100))
     } else {
         interval
     }

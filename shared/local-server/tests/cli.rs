@@ -252,8 +252,22 @@ async fn after_a_sigkill_mid_export_the_next_start_continues_the_export_within_a
     )
     .await;
     let id = integration["id"].as_str().expect("id").to_owned();
-    post(&http, &base, &token, &format!("/integrations/{id}/activate"), json!({})).await;
-    let job = post(&http, &base, &token, &format!("/integrations/{id}/sync"), json!({"full": true})).await;
+    post(
+        &http,
+        &base,
+        &token,
+        &format!("/integrations/{id}/activate"),
+        json!({}),
+    )
+    .await;
+    let job = post(
+        &http,
+        &base,
+        &token,
+        &format!("/integrations/{id}/sync"),
+        json!({"full": true}),
+    )
+    .await;
     let job_id = job["id"].as_str().expect("job").to_owned();
 
     let waiting = Instant::now() + Duration::from_secs(30);

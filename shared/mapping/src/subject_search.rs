@@ -52,7 +52,10 @@ mod tests {
 
     #[test]
     fn words_are_lowercased_and_split_on_anything_not_alphanumeric() {
-        assert_eq!(words("Printer-JAM, 2nd floor!"), ["printer", "jam", "2nd", "floor"]);
+        assert_eq!(
+            words("Printer-JAM, 2nd floor!"),
+            ["printer", "jam", "2nd", "floor"]
+        );
         assert_eq!(words("ÉCRAN cassé"), ["écran", "cassé"]);
         assert_eq!(words("  ...  "), Vec::<String>::new());
     }
@@ -63,7 +66,10 @@ mod tests {
         assert!(subject_matches("printer", "Printer on fire"));
         assert!(subject_matches("écran", "Écran noir"));
         assert!(!subject_matches("Printer jam", "Printer on fire"));
-        assert!(!subject_matches("jam", "Printer jammed"), "whole words only");
+        assert!(
+            !subject_matches("jam", "Printer jammed"),
+            "whole words only"
+        );
         assert!(!subject_matches("", "anything"));
         assert!(!subject_matches("--", "anything"));
     }

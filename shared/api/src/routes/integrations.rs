@@ -173,7 +173,8 @@ pub async fn list_jobs(
 ) -> ApiResult<Json<PageOf<JobView>>> {
     let limit = parse_limit(params.limit.as_deref())?;
     let cursor = params.cursor.as_deref().filter(|c| !c.is_empty());
-    let page = admin::list_jobs(&state.ctx, &caller, &IntegrationId::new(id), cursor, limit).await?;
+    let page =
+        admin::list_jobs(&state.ctx, &caller, &IntegrationId::new(id), cursor, limit).await?;
     Ok(Json(PageOf {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: page.next_cursor,

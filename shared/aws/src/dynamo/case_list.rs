@@ -69,7 +69,7 @@ impl DynamoStore {
         limit: usize,
     ) -> StoreResult<Page<Case>> {
         let spec = plan(filter);
-        let query = filter.subject.as_deref().map(|q| SubjectQuery::parse(q));
+        let query = filter.subject.as_deref().map(SubjectQuery::parse);
         let keep = |item: &Item| match &query {
             Some(Some(query)) => item
                 .get("subject")
@@ -111,7 +111,11 @@ mod tests {
         };
         let spec = plan(&all);
         assert_eq!(spec.shape.index, Some(keys::GSI3));
-        assert_eq!(spec.filter.expression.len(), 1, "status; the subject is a word search");
+        assert_eq!(
+            spec.filter.expression.len(),
+            1,
+            "status; the subject is a word search"
+        );
 
         let spec = plan(&CaseFilter {
             status: Some(CaseStatus::Closed),

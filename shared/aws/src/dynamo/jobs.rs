@@ -106,7 +106,10 @@ impl DynamoStore {
         integration: &IntegrationId,
         limit: usize,
     ) -> StoreResult<Vec<SyncJob>> {
-        Ok(self.list_jobs_page_impl(integration, None, limit).await?.items)
+        Ok(self
+            .list_jobs_page_impl(integration, None, limit)
+            .await?
+            .items)
     }
 
     pub(super) async fn list_jobs_page_impl(
@@ -300,9 +303,7 @@ impl DynamoStore {
             newest_first: true,
             filter: live,
         };
-        let (items, next_cursor) = self
-            .query_page(&spec, cursor, limit, LOG_MAX_CALLS)
-            .await?;
+        let (items, next_cursor) = self.query_page(&spec, cursor, limit, LOG_MAX_CALLS).await?;
         let items = items
             .into_iter()
             .map(|item| decode(item, LOG, integration.as_str()))

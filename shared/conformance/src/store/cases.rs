@@ -341,14 +341,24 @@ pub async fn list_cases_word_search(store: &dyn CrmStore) {
             2 => "Jam",
             _ => "Unrelated",
         };
-        let c = case(&format!("case-{i:02}"), subject, CaseStatus::Open, Some("acme"), i64::from(i));
+        let c = case(
+            &format!("case-{i:02}"),
+            subject,
+            CaseStatus::Open,
+            Some("acme"),
+            i64::from(i),
+        );
         store.create_case(&c).await.expect("create");
         if i % 5 == 0 {
             expected.push(c.id.0.clone());
         }
     }
     expected.reverse();
-    for (query, integration) in [("printer JAM", None), ("jam écran", Some("acme")), ("ÉCRAN", None)] {
+    for (query, integration) in [
+        ("printer JAM", None),
+        ("jam écran", Some("acme")),
+        ("ÉCRAN", None),
+    ] {
         let filter = CaseFilter {
             subject: Some(query.into()),
             integration_id: integration.map(Into::into),

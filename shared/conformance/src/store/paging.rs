@@ -29,7 +29,9 @@ pub async fn jobs_page_with_cursors(store: &dyn CrmStore) {
     .await;
     let mut ids: Vec<_> = walked.iter().map(|j| j.id.as_str().to_owned()).collect();
     assert!(
-        walked.windows(2).all(|w| w[0].started_at >= w[1].started_at),
+        walked
+            .windows(2)
+            .all(|w| w[0].started_at >= w[1].started_at),
         "newest first"
     );
     ids.sort();
@@ -106,7 +108,9 @@ pub async fn log_pages_with_cursors_and_filters(store: &dyn CrmStore) {
         assert_eq!(walked.len(), expected, "{filter:?}: {walked:?}");
         assert!(
             walked.iter().all(|e| e.integration_id == acme
-                && filter.ticket_number.is_none_or(|t| e.ticket_number == Some(t))
+                && filter
+                    .ticket_number
+                    .is_none_or(|t| e.ticket_number == Some(t))
                 && filter.outcome.is_none_or(|o| e.outcome == o)),
             "{filter:?}"
         );
@@ -123,8 +127,13 @@ pub async fn log_pages_with_cursors_and_filters(store: &dyn CrmStore) {
 
 pub async fn job_and_log_pages_refuse_a_bad_cursor(store: &dyn CrmStore) {
     let acme = IntegrationId::new("acme");
-    store.create_job(&job("acme", "j", 0)).await.expect("create");
-    let jobs = store.list_jobs_page(&acme, Some("not a cursor %%"), 10).await;
+    store
+        .create_job(&job("acme", "j", 0))
+        .await
+        .expect("create");
+    let jobs = store
+        .list_jobs_page(&acme, Some("not a cursor %%"), 10)
+        .await;
     assert!(matches!(jobs, Err(StoreError::InvalidCursor)), "{jobs:?}");
     let log = store
         .list_log_page(&acme, &LogFilter::default(), Some("not a cursor %%"), 10)

@@ -19,7 +19,10 @@ const MIN_RENEWAL_GAP: Duration = Duration::from_millis(100);
 /// How often a lease of `ttl` is renewed: three times per TTL, so one slow or failed renewal
 /// does not lose it.
 pub(crate) fn renewal_gap(ttl: chrono::Duration) -> Duration {
-    (ttl / 3).to_std().unwrap_or(MIN_RENEWAL_GAP).max(MIN_RENEWAL_GAP)
+    (ttl / 3)
+        .to_std()
+        .unwrap_or(MIN_RENEWAL_GAP)
+        .max(MIN_RENEWAL_GAP)
 }
 
 /// Renews the lease until `finished` fires or is dropped; sets `lost` and returns when another
@@ -69,7 +72,10 @@ mod tests {
             renewal_gap(super::super::LEASE_TTL),
             Duration::from_secs(15)
         );
-        assert_eq!(renewal_gap(chrono::Duration::milliseconds(30)), MIN_RENEWAL_GAP);
+        assert_eq!(
+            renewal_gap(chrono::Duration::milliseconds(30)),
+            MIN_RENEWAL_GAP
+        );
         assert_eq!(renewal_gap(chrono::Duration::seconds(-5)), MIN_RENEWAL_GAP);
     }
 }

@@ -122,7 +122,9 @@ pub(crate) fn list_jobs_page(
         items.push(stored.value);
         last_key = Some(key.value().1.to_owned());
     }
-    let next_cursor = more.then(|| last_key.as_deref().map(encode_cursor)).flatten();
+    let next_cursor = more
+        .then(|| last_key.as_deref().map(encode_cursor))
+        .flatten();
     Ok(Page { items, next_cursor })
 }
 

@@ -35,9 +35,10 @@ pub fn withhold_reopen(
     shadow: &Shadow,
     zendesk_status: Option<&TicketStatus>,
 ) -> Option<WithheldReopen> {
-    let requested = merge.zendesk_changes.status.take_if(|requested| {
-        would_reopen(zendesk_status, requested)
-    })?;
+    let requested = merge
+        .zendesk_changes
+        .status
+        .take_if(|requested| would_reopen(zendesk_status, requested))?;
     merge.new_shadow.crm.status = shadow.crm.status;
     merge.new_shadow.zendesk.status = shadow.zendesk.status.clone();
     Some(WithheldReopen {

@@ -64,10 +64,7 @@ fn in_progress_on_a_closed_ticket_is_withheld_too() {
     };
     let mut merge = merge_fields(&shadow, &working, &closed, LOCAL);
     let withheld = withhold_reopen(&mut merge, &shadow, Some(&TicketStatus::Closed));
-    assert_eq!(
-        withheld.map(|w| w.requested),
-        Some(TicketStatus::Pending)
-    );
+    assert_eq!(withheld.map(|w| w.requested), Some(TicketStatus::Pending));
     assert!(merge.zendesk_changes.is_empty());
 }
 
@@ -107,7 +104,10 @@ fn only_solved_and_closed_are_finished() {
         Some(&TicketStatus::Solved),
         &TicketStatus::Closed
     ));
-    assert!(would_reopen(Some(&TicketStatus::Closed), &TicketStatus::Hold));
+    assert!(would_reopen(
+        Some(&TicketStatus::Closed),
+        &TicketStatus::Hold
+    ));
 }
 
 proptest! {
