@@ -110,10 +110,6 @@ pub fn cases_by_subject(subject: &str) -> String {
         truncate_at_char(subject, SUBJECT_KEY_BYTES)
     )
 }
-/// Whether the subject key holds the whole subject (else an exact-match filter is needed).
-pub fn subject_key_is_exact(subject: &str) -> bool {
-    subject.len() <= SUBJECT_KEY_BYTES
-}
 /// Newest-first order of cases inside every case index.
 pub fn case_order(case: &Case) -> String {
     format!("{}#{}", sortable_time(&case.created_at), case.id)
