@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod log_params;
 pub mod requests;
 mod routes;
 pub mod schema_docs;

@@ -7,12 +7,9 @@ use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
 use zsync_core::admin::{CasePatch, NewCase, NewCaseComment, NewUser};
-use zsync_core::ports::LogFilter;
 use zsync_mapping::settings::{IntegrationPatch, IntegrationSettings};
 use zsync_mapping::subject_search::SubjectQuery;
-use zsync_mapping::{
-    CasePriority, CaseStatus, ContactId, IntegrationId, LogOutcome, Role, UserId, ZendeskId,
-};
+use zsync_mapping::{CasePriority, CaseStatus, ContactId, IntegrationId, Role, UserId};
 
 use crate::schema_docs::{
     CasePriorityDoc, CaseStatusDoc, IntegrationTypeDoc, RoleDoc, SyncPriorityDoc,
@@ -278,73 +275,11 @@ pub struct CaseListParams {
     pub limit: Option<String>,
 }
 
-/// Filters and paging of `GET /integrations/{id}/log`.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct LogListParams {
-    /// Only the entries of this Zendesk ticket number; empty: any.
-    pub ticket: Option<String>,
-    /// Only the entries with this outcome (see `LogOutcome`); empty: any.
-    #[param(schema_with = outcome_filter_schema)]
-    pub outcome: Option<String>,
-    /// `next_cursor` of the previous page; absent or empty: the first page.
-    pub cursor: Option<String>,
-    /// Page size, 1–200; absent or empty: 50.
-    #[param(schema_with = limit_schema)]
-    pub limit: Option<String>,
-}
-
-impl LogListParams {
-    /// The store filter; 400 naming `ticket` or `outcome` for a value that is neither empty nor
-    /// valid.
-    pub fn filter(&self) -> Result<LogFilter, crate::error::ApiError> {
-        let ticket_number = match self.ticket.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => Some(
-                raw.parse::<ZendeskId>()
-                    .ok()
-                    .filter(|t| *t > 0)
-                    .ok_or_else(|| {
-                        crate::error::ApiError::field(
-                            "ticket",
-                            format!("{raw:?} is not a Zendesk ticket number"),
-                        )
-                    })?,
-            ),
-        };
-        let outcome = match self.outcome.as_deref() {
-            None | Some("") => None,
-            Some(raw) => Some(LogOutcome::parse(raw).ok_or_else(|| {
-                let known: Vec<&str> = LogOutcome::ALL.iter().map(|o| o.as_str()).collect();
-                crate::error::ApiError::field(
-                    "outcome",
-                    format!("{raw:?} is not one of {}", known.join(", ")),
-                )
-            })?),
-        };
-        Ok(LogFilter {
-            ticket_number,
-            outcome,
-        })
-    }
-}
-
-/// `outcome` filter: a log outcome, or empty (`?outcome=`, no filter).
-fn outcome_filter_schema() -> Schema {
-    let mut names: Vec<&str> = LogOutcome::ALL.iter().map(|o| o.as_str()).collect();
-    names.push("");
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(names))
-        .into()
-}
-
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
 
 /// `limit`: a whole number 1–200, or empty (`?limit=`, the same as leaving it out).
-fn limit_schema() -> Schema {
+pub(crate) fn limit_schema() -> Schema {
     let number = ObjectBuilder::new()
         .schema_type(Type::Integer)
         .minimum(Some(1))

@@ -10,9 +10,9 @@ use crate::AppState;
 use crate::auth::AuthedCaller;
 use crate::body::{JsonBody, QueryParams, UncheckedJsonBody};
 use crate::error::{ApiError, ErrorBody};
+use crate::log_params::LogListParams;
 use crate::requests::{
-    CreateIntegrationRequest, LogListParams, PageParams, PatchIntegrationRequest, SyncRequest,
-    parse_limit,
+    CreateIntegrationRequest, PageParams, PatchIntegrationRequest, SyncRequest, parse_limit,
 };
 use crate::views::{IntegrationView, Items, JobView, LogEntryView, PageOf};
 

@@ -2,6 +2,7 @@
 //!
 //! Run it with [`store_conformance_tests!`](crate::store_conformance_tests).
 
+mod case_search;
 mod cases;
 mod concurrency;
 mod jobs;
@@ -9,6 +10,7 @@ mod outbox;
 mod paging;
 mod records;
 
+pub use case_search::*;
 pub use cases::*;
 pub use concurrency::*;
 pub use jobs::*;
