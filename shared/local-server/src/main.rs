@@ -261,6 +261,10 @@ mod tests {
         assert_eq!(args.public_url, None);
         assert!(!args.allow_insecure_zendesk_url);
         assert_eq!(args.poll_interval, Duration::from_secs(300));
+        assert_eq!(
+            args.export_lease_ttl,
+            zendesk_sync::options::DEFAULT_EXPORT_LEASE_TTL
+        );
         let cli = Cli::try_parse_from([
             "zendesk-sync",
             "serve",
@@ -276,6 +280,12 @@ mod tests {
         };
         assert_eq!(args.poll_interval, Duration::from_secs(30));
         assert!(args.allow_insecure_zendesk_url);
+        let cli =
+            Cli::try_parse_from(["zendesk-sync", "serve", "--export-lease-ttl", "10s"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.export_lease_ttl, Duration::from_secs(10));
         assert!(Cli::try_parse_from(["zendesk-sync", "serve", "--poll-interval", "soon"]).is_err());
     }
 }

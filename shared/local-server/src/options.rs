@@ -121,6 +121,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_default_export_lease_is_the_cores_and_frees_a_crashed_export_within_a_minute() {
+        assert_eq!(
+            chrono::Duration::from_std(DEFAULT_EXPORT_LEASE_TTL).ok(),
+            Some(zsync_core::export::LEASE_TTL)
+        );
+        assert!(DEFAULT_EXPORT_LEASE_TTL <= Duration::from_secs(60));
+    }
+
+    #[test]
     fn humane_durations_parse() {
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
