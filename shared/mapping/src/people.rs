@@ -255,6 +255,11 @@ impl KnownPeople {
     pub fn add_contact_of(&mut self, zendesk_user: ZendeskId, contact: ContactId) {
         self.contacts.insert(zendesk_user, contact);
     }
+
+    /// Drops what was settled for `zendesk_user` (a fresher snapshot of them arrived).
+    pub fn forget_contact_of(&mut self, zendesk_user: ZendeskId) {
+        self.contacts.remove(&zendesk_user);
+    }
 }
 
 impl PeopleLookup for KnownPeople {
