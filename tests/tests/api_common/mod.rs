@@ -14,8 +14,10 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 use zsync_api::{Auth, api_router};
 use zsync_core::context::{ServiceSettings, SyncContext, SystemClock};
+use zsync_core::export::run_exports;
 use zsync_core::message::SyncMessage;
 use zsync_core::ports::SyncQueue;
+use zsync_core::sync::{Handling, handle_message};
 use zsync_embedded::{EmbeddedQueue, EmbeddedStore, FileSecretStore};
 use zsync_mapping::zendesk::UserRole;
 use zsync_mapping::{Contact, ContactId};
@@ -248,6 +250,38 @@ impl Api {
             }
         }
         out
+    }
+
+    /// The mapper (`handle_message`, as the local server runs it) until the queue is empty
+    /// (bounded); every message must be done. Returns how many were handled.
+    pub async fn mapper(&self) -> usize {
+        let mut handled = 0;
+        for _ in 0..10 {
+            let messages = self.drain_queue().await;
+            if messages.is_empty() {
+                break;
+            }
+            for message in messages {
+                assert_eq!(
+                    handle_message(&self.ctx, &message, 1, 5).await,
+                    Handling::Done,
+                    "{message:?}"
+                );
+                handled += 1;
+            }
+        }
+        handled
+    }
+
+    /// One scheduler run (`run_exports`): every active integration's export.
+    pub async fn scheduler(&self) {
+        // The export starts a page only with enough time left (`MIN_PAGE_TIME`).
+        run_exports(
+            &self.ctx,
+            std::time::Instant::now() + Duration::from_secs(120),
+        )
+        .await
+        .expect("run exports");
     }
 
     /// No response so far contained the Zendesk API token.
