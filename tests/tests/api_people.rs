@@ -7,14 +7,18 @@ mod api_common;
 use api_common::{Api, contact};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use zsync_core::message::SyncMessage;
+use zsync_core::sync::{Handling, handle_message};
+use zsync_mapping::IntegrationId;
 use zsync_mapping::zendesk::UserRole;
 use zsync_zendesk_sim::{NewTicket, TicketChange};
 
-/// An active integration owned by a new CRM user; returns that user's token.
-async fn integration(api: &Api) -> String {
+/// An active integration owned by a new CRM user; returns that user's token and the
+/// integration's id.
+async fn integration(api: &Api) -> (String, IntegrationId) {
     let (owner, owner_token) = api.user("owner@crm.example.com", false).await;
-    api.integration(&owner_token, &owner, false, true).await;
-    owner_token
+    let id = api.integration(&owner_token, &owner, false, true).await;
+    (owner_token, IntegrationId::new(id))
 }
 
 fn ticket(subject: &str, requester: u64, submitter: u64, assignee: Option<u64>) -> NewTicket {
@@ -94,7 +98,7 @@ fn names(contact: &Value) -> [&str; 3] {
 #[tokio::test]
 async fn an_agent_who_requests_a_ticket_is_the_cases_contact() {
     let api = Api::start().await;
-    let token = &integration(&api).await;
+    let (token, _) = &integration(&api).await;
     // The agent is a CRM user too: as submitter and assignee they stay that user.
     let (crm_agent, _) = api.user("alice@acme.example.com", false).await;
     let agent = api.sim.add_user(
@@ -164,7 +168,7 @@ async fn an_agent_who_requests_a_ticket_is_the_cases_contact() {
 #[tokio::test]
 async fn a_contact_follows_its_zendesk_users_name_and_email() {
     let api = Api::start().await;
-    let token = &integration(&api).await;
+    let (token, integration_id) = &integration(&api).await;
     let agent = api
         .sim
         .add_user("Sam Support", Some("sam@acme.example.com"), UserRole::Agent);
@@ -218,6 +222,27 @@ async fn a_contact_follows_its_zendesk_users_name_and_email() {
         case_titled(&api, token, "Where is my order").await["contact_id"],
         json!(contact_id)
     );
+
+    // A late, older snapshot of Dan (a redelivered message carrying his old profile) changes
+    // nothing: snapshots are ordered by the user's updated_at.
+    let mut older = api.sim.user(dan).expect("dan");
+    older.name = "Dan Public".into();
+    older.email = Some("dan@customer.example.com".into());
+    older.updated_at = older.updated_at.map(|t| t - chrono::Duration::minutes(5));
+    let late = SyncMessage::TicketComments {
+        integration_id: integration_id.clone(),
+        job_id: None,
+        ticket_id,
+        comments: api.sim.comments(ticket_id),
+        users: vec![older],
+    };
+    assert_eq!(handle_message(&api.ctx, &late, 1, 5).await, Handling::Done);
+    assert_eq!(
+        names(&contact_by_id(&api, token, &contact_id).await),
+        ["Daniel", "Public", "daniel@new.example.com"],
+        "the older snapshot did not undo the newer one"
+    );
+    assert_eq!(all_contacts(&api, token).await.len(), 1);
 
     // His address changes to one another contact already has: the case's contact becomes that
     // contact, and no contact is created or loses its address.
