@@ -7,7 +7,7 @@ mod export_common;
 
 use std::sync::Arc;
 
-use api_common::{Api, mapper, published, scheduler};
+use api_common::{Api, published};
 use axum::http::StatusCode;
 use export_common::queues::TestQueue;
 use serde_json::json;
@@ -55,8 +55,8 @@ async fn an_edit_and_a_comment_whose_enqueue_failed_still_reach_zendesk() {
 
     // The queue is back; the scheduler's next run sweeps the outbox.
     let api = api.with_queue(healthy.queue.clone());
-    scheduler(&api).await;
-    assert!(mapper(&api).await >= 1);
+    api.scheduler().await;
+    assert!(api.mapper().await >= 1);
     let zendesk = api.sim.ticket(ticket).unwrap();
     assert_eq!(
         zendesk.subject.as_deref(),
@@ -80,8 +80,8 @@ async fn an_edit_and_a_comment_whose_enqueue_failed_still_reach_zendesk() {
         "cleared once pushed"
     );
     // A second sweep enqueues nothing and pushes nothing twice.
-    scheduler(&api).await;
-    mapper(&api).await;
+    api.scheduler().await;
+    api.mapper().await;
     let again = api
         .sim
         .comments(ticket)
@@ -117,7 +117,7 @@ async fn a_change_made_while_the_integration_is_inactive_is_pushed_on_activation
         .await;
     assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.text);
     // The mapper takes the messages and pushes nothing to an inactive integration.
-    assert_eq!(mapper(&api).await, 2);
+    assert_eq!(api.mapper().await, 2);
     assert_eq!(
         api.sim.ticket(ticket).unwrap().priority,
         Some(TicketPriority::Normal)
@@ -132,7 +132,7 @@ async fn a_change_made_while_the_integration_is_inactive_is_pushed_on_activation
         .await;
     assert_eq!(activated.status, StatusCode::OK, "{}", activated.text);
     assert_eq!(
-        mapper(&api).await,
+        api.mapper().await,
         1,
         "activation enqueued the pending case"
     );
@@ -188,7 +188,7 @@ async fn comments_written_before_the_publish_reach_zendesk_right_after_it() {
         .await;
     assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
     let ticket = published.json["ticket"]["ticket_number"].as_u64().unwrap();
-    mapper(&api).await;
+    api.mapper().await;
     let bodies: Vec<String> = api
         .sim
         .comments(ticket)
@@ -269,7 +269,7 @@ async fn a_retried_comment_with_the_same_idempotency_key_creates_one_comment() {
         .filter(|c| c["body"] == "Only once, please")
         .count();
     assert_eq!(copies, 2, "one per key: {}", shown.text);
-    mapper(&api).await;
+    api.mapper().await;
     let in_zendesk = api
         .sim
         .comments(ticket)

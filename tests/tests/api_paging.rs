@@ -4,7 +4,7 @@
 
 mod api_common;
 
-use api_common::{Api, Reply, mapper, published, scheduler};
+use api_common::{Api, Reply, published};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -77,7 +77,7 @@ async fn the_log_pages_with_cursors_and_filters_by_ticket_and_outcome() {
             )
             .await;
         assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
-        mapper(&api).await;
+        api.mapper().await;
     }
     let log = format!("/integrations/{integration}/log");
 
@@ -148,8 +148,8 @@ async fn jobs_page_with_cursors() {
             )
             .await;
         assert_eq!(scheduled.status, StatusCode::ACCEPTED, "{}", scheduled.text);
-        scheduler(&api).await;
-        mapper(&api).await;
+        api.scheduler().await;
+        api.mapper().await;
     }
     let jobs = format!("/integrations/{integration}/jobs");
     let all = api.get(&format!("{jobs}?limit=200"), &token).await;

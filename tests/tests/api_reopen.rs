@@ -4,7 +4,7 @@
 
 mod api_common;
 
-use api_common::{Api, mapper, published};
+use api_common::{Api, published};
 use axum::http::StatusCode;
 use serde_json::json;
 use zsync_core::SyncMessage;
@@ -52,7 +52,7 @@ async fn a_reopened_case_leaves_its_solved_ticket_solved_and_its_other_edits_rea
         )
         .await;
     assert_eq!(reopened.status, StatusCode::OK, "{}", reopened.text);
-    assert!(mapper(&api).await >= 1, "the edit was queued");
+    assert!(api.mapper().await >= 1, "the edit was queued");
 
     let zendesk = api.sim.ticket(ticket).expect("ticket");
     assert_eq!(zendesk.status, Some(TicketStatus::Solved), "not reopened");

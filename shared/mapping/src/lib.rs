@@ -5,6 +5,7 @@
 
 pub mod case_mapping;
 pub mod comment_mapping;
+pub mod contact_link;
 pub mod contact_name;
 pub mod domain;
 pub mod email;

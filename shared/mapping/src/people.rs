@@ -1,25 +1,25 @@
 //! Who is who across the two systems (docs/sync-rules.md §3.2, §4), as pure functions over people
 //! the caller has already loaded.
 //!
-//! Inbound: Zendesk agents/admins become CRM users (matched by primary e-mail, else the
-//! integration owner); end-users become contacts (matched by primary e-mail, else a contact to
-//! create); an end-user without an e-mail gets no reference, never a contact matched by name. A
-//! Zendesk id the caller has not loaded is reported as "needs fetch", never replaced.
+//! Inbound: the requester is always a contact, whatever their role (agents included), and that
+//! contact is the case's contact. Everyone else is resolved by role: Zendesk agents/admins become
+//! CRM users (matched by primary e-mail, else the integration owner), end-users become contacts.
+//! A contact is the one linked to the Zendesk user (`contact_link`: matched by e-mail, or created,
+//! when the user is first seen); until the caller has settled that link the person is reported as
+//! "needs contact". A person without an e-mail gets no contact reference, never a contact matched
+//! by name. A Zendesk id the caller has not loaded is reported as "needs fetch", never replaced.
 //!
 //! Decisions where docs/sync-rules.md is silent:
 //! - A Zendesk user whose role is missing or unknown is treated as an end-user (the less
 //!   privileged reading); custom agent roles still arrive as `agent`.
-//! - The requester and collaborators are resolved by role like every other person, so an agent
-//!   requester is a user reference (and the case then has no contact).
+//! - An agent who is the requester is a contact as requester and still a CRM user as submitter,
+//!   assignee, collaborator or comment author.
 //! - An unassigned ticket leaves `assigned_to` empty; the owner fallback is for an assignee the
 //!   CRM does not know.
-//! - A contact created from a Zendesk user with a blank name takes the e-mail's local part as
-//!   first and last name (contacts need a name).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
-use crate::contact_name::{ContactName, parse_contact_name};
-use crate::domain::{Contact, ContactId, CrmUser, PersonRef, UserId, ZendeskId};
+use crate::domain::{ContactId, CrmUser, PersonRef, UserId, ZendeskId};
 use crate::email::{normalize_email, usable_email};
 use crate::zendesk::{Comment, Ticket, User};
 
@@ -30,40 +30,17 @@ pub trait PeopleLookup {
     /// A Zendesk user by e-mail (for CRM → Zendesk).
     fn zendesk_user_by_email(&self, email: &str) -> Option<&User>;
     fn crm_user_by_email(&self, email: &str) -> Option<UserId>;
-    fn contact_by_email(&self, email: &str) -> Option<ContactId>;
-}
-
-/// A contact to create for a Zendesk end-user that matched none.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewContact {
-    /// Normalised; the key that must stay unique (two syncs must not create two contacts).
-    pub email: String,
-    pub name: ContactName,
-    pub phone: Option<String>,
-    pub zendesk_user_id: ZendeskId,
-}
-
-impl NewContact {
-    pub fn into_contact(self, id: ContactId) -> Contact {
-        Contact {
-            id,
-            email: Some(self.email),
-            name_prefix: self.name.prefix,
-            first_name: self.name.first,
-            middle_name: self.name.middle,
-            last_name: self.name.last,
-            name_suffix: self.name.suffix,
-            phone: self.phone,
-        }
-    }
+    /// The contact the caller has settled for a Zendesk user (`contact_link::plan_contact`).
+    fn contact_of(&self, zendesk_user: ZendeskId) -> Option<ContactId>;
 }
 
 /// What one Zendesk person reference becomes in the CRM.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PersonResolution {
     Found(PersonRef),
-    /// An end-user with an e-mail and no contact yet.
-    CreateContact(NewContact),
+    /// A person with an e-mail who is a contact here, and whose contact the caller has not
+    /// settled yet (`contact_link::plan_contact`: linked, matched by e-mail or created).
+    NeedsContact(ZendeskId),
     /// No reference: a null id, or an end-user without a usable e-mail.
     NoReference,
     /// The caller has not loaded this Zendesk user: fetch it (`users/show_many`) and resolve again.
@@ -85,12 +62,27 @@ pub fn resolve_person(
     if user.is_staff() {
         return PersonResolution::Found(PersonRef::User(crm_user_for(user, people, owner)));
     }
-    let Some(email) = usable_email(user.email.as_deref()) else {
+    contact_for(user, people)
+}
+
+/// Resolves a requester: always a contact, whatever the role says (docs/sync-rules.md §3.2).
+pub fn resolve_requester(id: Option<ZendeskId>, people: &impl PeopleLookup) -> PersonResolution {
+    let Some(id) = id else {
         return PersonResolution::NoReference;
     };
-    match people.contact_by_email(&email) {
+    match people.zendesk_user(id) {
+        Some(user) => contact_for(user, people),
+        None => PersonResolution::NeedsFetch(id),
+    }
+}
+
+fn contact_for(user: &User, people: &impl PeopleLookup) -> PersonResolution {
+    if usable_email(user.email.as_deref()).is_none() {
+        return PersonResolution::NoReference;
+    }
+    match people.contact_of(user.id) {
         Some(contact) => PersonResolution::Found(PersonRef::Contact(contact)),
-        None => PersonResolution::CreateContact(new_contact(user, email)),
+        None => PersonResolution::NeedsContact(user.id),
     }
 }
 
@@ -115,21 +107,6 @@ fn crm_user_for(user: &User, people: &impl PeopleLookup, owner: &UserId) -> User
         .unwrap_or_else(|| owner.clone())
 }
 
-fn new_contact(user: &User, email: String) -> NewContact {
-    let mut name = parse_contact_name(&user.name);
-    if name.first.is_empty() {
-        let local = email.split('@').next().unwrap_or_default().to_owned();
-        name.first = local.clone();
-        name.last = local;
-    }
-    NewContact {
-        email,
-        name,
-        phone: user.phone.clone().filter(|p| !p.trim().is_empty()),
-        zendesk_user_id: user.id,
-    }
-}
-
 /// The people of one ticket (docs/sync-rules.md §3.2), all resolved.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TicketPeople {
@@ -141,7 +118,7 @@ pub struct TicketPeople {
 }
 
 impl TicketPeople {
-    /// The case's contact: the requester when the requester is a contact.
+    /// The case's contact: the requester's (the requester is always a contact, §3.2).
     pub fn contact_id(&self) -> Option<ContactId> {
         match &self.requester {
             Some(PersonRef::Contact(id)) => Some(id.clone()),
@@ -155,8 +132,8 @@ impl TicketPeople {
 pub struct PeopleToLoad {
     /// Zendesk users to fetch, sorted, without duplicates.
     pub fetch: Vec<ZendeskId>,
-    /// Contacts to create (one per e-mail), sorted by e-mail.
-    pub create_contacts: Vec<NewContact>,
+    /// Zendesk users whose contact is to be settled, sorted, without duplicates.
+    pub contacts: Vec<ZendeskId>,
 }
 
 /// Resolves all people of a ticket and its comments' authors, or says what to load first. The
@@ -168,11 +145,11 @@ pub fn resolve_ticket_people(
     owner: &UserId,
 ) -> Result<TicketPeople, PeopleToLoad> {
     let mut fetch = BTreeSet::new();
-    let mut create = BTreeMap::new();
+    let mut contacts = BTreeSet::new();
     let mut take = |resolution: PersonResolution| match resolution {
         PersonResolution::Found(person) => Some(person),
-        PersonResolution::CreateContact(contact) => {
-            create.entry(contact.email.clone()).or_insert(contact);
+        PersonResolution::NeedsContact(id) => {
+            contacts.insert(id);
             None
         }
         PersonResolution::NoReference => None,
@@ -182,7 +159,7 @@ pub fn resolve_ticket_people(
         }
     };
 
-    let requester = take(resolve_person(ticket.requester_id, people, owner));
+    let requester = take(resolve_requester(ticket.requester_id, people));
     let submitter = take(resolve_person(ticket.submitter_id, people, owner));
     let assignee = match take(resolve_assignee(ticket.assignee_id, people, owner)) {
         Some(PersonRef::User(id)) => Some(id),
@@ -200,7 +177,7 @@ pub fn resolve_ticket_people(
         take(resolve_person(comment.author_id, people, owner));
     }
 
-    if fetch.is_empty() && create.is_empty() {
+    if fetch.is_empty() && contacts.is_empty() {
         Ok(TicketPeople {
             requester,
             submitter,
@@ -210,7 +187,7 @@ pub fn resolve_ticket_people(
     } else {
         Err(PeopleToLoad {
             fetch: fetch.into_iter().collect(),
-            create_contacts: create.into_values().collect(),
+            contacts: contacts.into_iter().collect(),
         })
     }
 }
@@ -240,14 +217,14 @@ pub struct KnownPeople {
     zendesk_users: HashMap<ZendeskId, User>,
     zendesk_ids_by_email: HashMap<String, ZendeskId>,
     crm_users: HashMap<String, UserId>,
-    contacts: HashMap<String, ContactId>,
+    contacts: HashMap<ZendeskId, ContactId>,
 }
 
 impl KnownPeople {
     pub fn new<'a>(
         zendesk_users: impl IntoIterator<Item = User>,
         crm_users: impl IntoIterator<Item = &'a CrmUser>,
-        contacts: impl IntoIterator<Item = &'a Contact>,
+        contacts: impl IntoIterator<Item = (ZendeskId, ContactId)>,
     ) -> Self {
         let mut known = Self::default();
         for user in zendesk_users {
@@ -256,8 +233,8 @@ impl KnownPeople {
         for user in crm_users {
             known.add_crm_user(user);
         }
-        for contact in contacts {
-            known.add_contact(contact);
+        for (zendesk_user, contact) in contacts {
+            known.add_contact_of(zendesk_user, contact);
         }
         known
     }
@@ -274,10 +251,14 @@ impl KnownPeople {
             .insert(normalize_email(&user.email), user.id.clone());
     }
 
-    pub fn add_contact(&mut self, contact: &Contact) {
-        if let Some(email) = usable_email(contact.email.as_deref()) {
-            self.contacts.insert(email, contact.id.clone());
-        }
+    /// Zendesk user `zendesk_user`'s contact, as settled by the caller.
+    pub fn add_contact_of(&mut self, zendesk_user: ZendeskId, contact: ContactId) {
+        self.contacts.insert(zendesk_user, contact);
+    }
+
+    /// Drops what was settled for `zendesk_user` (a fresher snapshot of them arrived).
+    pub fn forget_contact_of(&mut self, zendesk_user: ZendeskId) {
+        self.contacts.remove(&zendesk_user);
     }
 }
 
@@ -296,8 +277,8 @@ impl PeopleLookup for KnownPeople {
         self.crm_users.get(email).cloned()
     }
 
-    fn contact_by_email(&self, email: &str) -> Option<ContactId> {
-        self.contacts.get(email).cloned()
+    fn contact_of(&self, zendesk_user: ZendeskId) -> Option<ContactId> {
+        self.contacts.get(&zendesk_user).cloned()
     }
 }
 

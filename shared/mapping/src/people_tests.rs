@@ -17,23 +17,13 @@ fn crm_user(id: &str, email: &str) -> CrmUser {
     }
 }
 
-fn contact(id: &str, email: &str) -> Contact {
-    Contact {
-        id: ContactId::new(id),
-        email: Some(email.into()),
-        first_name: id.into(),
-        last_name: id.into(),
-        ..Contact::default()
-    }
-}
-
 fn owner() -> UserId {
     UserId::new("owner")
 }
 
 /// Zendesk: 1 agent known to the CRM (e-mail in other case), 2 admin unknown to the CRM, 3
-/// end-user with a contact, 4 end-user without one, 5 end-user without e-mail, 6 user without a
-/// role, 7 end-user with a blank name.
+/// end-user whose contact is settled, 4 end-user whose contact is not, 5 end-user without e-mail,
+/// 6 user without a role, 7 end-user with a blank name, 8 agent without e-mail.
 fn people() -> KnownPeople {
     KnownPeople::new(
         [
@@ -44,9 +34,10 @@ fn people() -> KnownPeople {
             zd_user(5, "end-user", None, "No Mail"),
             zd_user(6, "", Some("erin@cust.com"), "Erin"),
             zd_user(7, "end-user", Some("frank@cust.com"), "  "),
+            zd_user(8, "agent", None, "Ghost Agent"),
         ],
         &[crm_user("alice", "alice@acme.com")],
-        &[contact("carol", "carol@cust.com")],
+        [(3, ContactId::new("carol"))],
     )
 }
 
@@ -54,29 +45,26 @@ fn user(id: &str) -> PersonResolution {
     PersonResolution::Found(PersonRef::User(UserId::new(id)))
 }
 
+fn contact(id: &str) -> PersonResolution {
+    PersonResolution::Found(PersonRef::Contact(ContactId::new(id)))
+}
+
 #[test]
 fn resolution_table() {
     let people = people();
-    let created = |email: &str| match resolve_person(
-        people.zendesk_ids_by_email.get(email).copied(),
-        &people,
-        &owner(),
-    ) {
-        PersonResolution::CreateContact(c) => c,
-        other => panic!("expected a contact to create, got {other:?}"),
-    };
     for (id, want) in [
         // agent/admin → CRM user by primary e-mail (case-insensitive, trimmed)
         (Some(1), user("alice")),
         // agent/admin unknown to the CRM → the integration owner
         (Some(2), user("owner")),
-        // end-user → contact by primary e-mail
-        (
-            Some(3),
-            PersonResolution::Found(PersonRef::Contact(ContactId::new("carol"))),
-        ),
+        // end-user → the contact settled for them
+        (Some(3), contact("carol")),
+        // end-user whose contact is not settled yet → the caller settles it
+        (Some(4), PersonResolution::NeedsContact(4)),
         // end-user without e-mail → no reference (never matched by name)
         (Some(5), PersonResolution::NoReference),
+        // no role → treated as an end-user
+        (Some(6), PersonResolution::NeedsContact(6)),
         // unknown Zendesk id → fetch it, never replace it
         (Some(99), PersonResolution::NeedsFetch(99)),
         // no id at all
@@ -84,25 +72,32 @@ fn resolution_table() {
     ] {
         assert_eq!(resolve_person(id, &people, &owner()), want, "{id:?}");
     }
+}
 
-    // end-user without a contact → one to create, with the parsed name
-    let dan = created("dan@cust.com");
-    assert_eq!(dan.email, "dan@cust.com");
-    assert_eq!(dan.zendesk_user_id, 4);
-    assert_eq!(dan.name.prefix.as_deref(), Some("Mr"));
-    assert_eq!(dan.name.first, "Dan");
-    assert_eq!(dan.name.middle.as_deref(), Some("Q."));
-    assert_eq!(dan.name.last, "Public");
-    assert_eq!(dan.name.suffix.as_deref(), Some("Jr"));
-    // no role → treated as an end-user
-    assert_eq!(created("erin@cust.com").name.first, "Erin");
-    // blank name → the e-mail's local part
-    let frank = created("frank@cust.com").into_contact(ContactId::new("c-frank"));
+#[test]
+fn requesters_are_always_contacts() {
+    let mut people = people();
+    for (id, want) in [
+        // an agent requester is a contact too, not the CRM user alice
+        (Some(1), PersonResolution::NeedsContact(1)),
+        (Some(2), PersonResolution::NeedsContact(2)),
+        (Some(3), contact("carol")),
+        (Some(4), PersonResolution::NeedsContact(4)),
+        // nobody is matched by name: without e-mail there is no contact, agent or not
+        (Some(5), PersonResolution::NoReference),
+        (Some(8), PersonResolution::NoReference),
+        (Some(99), PersonResolution::NeedsFetch(99)),
+        (None, PersonResolution::NoReference),
+    ] {
+        assert_eq!(resolve_requester(id, &people), want, "{id:?}");
+    }
+    people.add_contact_of(1, ContactId::new("alice-contact"));
     assert_eq!(
-        (frank.first_name.as_str(), frank.last_name.as_str()),
-        ("frank", "frank")
+        resolve_requester(Some(1), &people),
+        contact("alice-contact")
     );
-    assert_eq!(frank.email.as_deref(), Some("frank@cust.com"));
+    // as anything but requester the agent stays the CRM user
+    assert_eq!(resolve_person(Some(1), &people, &owner()), user("alice"));
 }
 
 #[test]
@@ -156,6 +151,33 @@ fn a_ticket_resolves_when_everyone_is_known() {
 }
 
 #[test]
+fn an_agent_requester_is_the_cases_contact_and_keeps_the_other_roles() {
+    let t = ticket(json!({
+        "id": 11, "requester_id": 1, "submitter_id": 1, "assignee_id": 1,
+        "collaborator_ids": [1]
+    }));
+    let mut people = people();
+    let todo = resolve_ticket_people(&t, &[comment(1, 1)], &people, &owner())
+        .expect_err("the agent's contact is not settled yet");
+    assert_eq!(todo.contacts, vec![1]);
+    assert!(todo.fetch.is_empty());
+    people.add_contact_of(1, ContactId::new("alice-contact"));
+    let resolved =
+        resolve_ticket_people(&t, &[comment(1, 1)], &people, &owner()).expect("all settled");
+    let alice = PersonRef::User(UserId::new("alice"));
+    assert_eq!(
+        resolved,
+        TicketPeople {
+            requester: Some(PersonRef::Contact(ContactId::new("alice-contact"))),
+            submitter: Some(alice.clone()),
+            assignee: Some(UserId::new("alice")),
+            collaborators: vec![alice],
+        }
+    );
+    assert_eq!(resolved.contact_id(), Some(ContactId::new("alice-contact")));
+}
+
+#[test]
 fn a_ticket_lists_what_to_fetch_and_create_first() {
     let t = ticket(json!({
         "id": 10, "requester_id": 4, "submitter_id": 4, "assignee_id": 77,
@@ -164,13 +186,8 @@ fn a_ticket_lists_what_to_fetch_and_create_first() {
     let todo = resolve_ticket_people(&t, &[comment(1, 77), comment(2, 66)], &people(), &owner())
         .expect_err("people missing");
     assert_eq!(todo.fetch, vec![66, 77, 88]);
-    let emails: Vec<&str> = todo
-        .create_contacts
-        .iter()
-        .map(|c| c.email.as_str())
-        .collect();
-    // dan once, although he is requester and submitter
-    assert_eq!(emails, vec!["dan@cust.com", "frank@cust.com"]);
+    // dan (4) once, although he is requester and submitter
+    assert_eq!(todo.contacts, vec![4, 7]);
 }
 
 #[test]
@@ -179,8 +196,8 @@ fn after_loading_the_same_ticket_resolves() {
     let mut people = people();
     let todo = resolve_ticket_people(&t, &[], &people, &owner()).expect_err("missing");
     people.add_zendesk_user(zd_user(77, "agent", Some("alice@acme.com"), "Alice 2"));
-    for (n, new) in todo.create_contacts.into_iter().enumerate() {
-        people.add_contact(&new.into_contact(ContactId::new(format!("new-{n}"))));
+    for (n, id) in todo.contacts.into_iter().enumerate() {
+        people.add_contact_of(id, ContactId::new(format!("new-{n}")));
     }
     let resolved = resolve_ticket_people(&t, &[], &people, &owner()).expect("all loaded");
     assert_eq!(resolved.contact_id(), Some(ContactId::new("new-0")));
@@ -209,5 +226,43 @@ fn outbound_assignee_table() {
             want,
             "{crm_email:?} {default_email:?}"
         );
+    }
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn any_role() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec!["end-user", "agent", "admin", "", "light-agent"])
+    }
+
+    proptest! {
+        /// Whatever the requester's role, the requester is a contact, never a CRM user: one to
+        /// settle, then that contact; without an e-mail, no reference at all.
+        #[test]
+        fn a_requester_of_any_role_is_a_contact(
+            role in any_role(),
+            email in prop::option::of("[a-z]{1,6}@[a-z]{1,6}\\.com"),
+            known_as_crm_user in any::<bool>(),
+        ) {
+            let zd = zd_user(40, role, email.as_deref(), "Some Body");
+            let crm: Vec<CrmUser> = email
+                .iter()
+                .filter(|_| known_as_crm_user)
+                .map(|e| crm_user("crm", e))
+                .collect();
+            let mut people = KnownPeople::new([zd], &crm, []);
+            let first = resolve_requester(Some(40), &people);
+            match &email {
+                None => prop_assert_eq!(first, PersonResolution::NoReference),
+                Some(_) => {
+                    prop_assert_eq!(first, PersonResolution::NeedsContact(40));
+                    people.add_contact_of(40, ContactId::new("c40"));
+                    prop_assert_eq!(resolve_requester(Some(40), &people), contact("c40"));
+                }
+            }
+        }
     }
 }

@@ -75,7 +75,7 @@ pub fn apply_ticket_to_record(record: &mut TicketRecord, ticket: &Ticket, people
     record.submitter = people.submitter.clone();
     // assignee: CRM user by primary e-mail, else the owner
     record.assignee = people.assignee.clone().map(crate::domain::PersonRef::User);
-    // requester: contact by primary e-mail (created if none)
+    // requester: always a contact, agents included (docs/sync-rules.md §3.2)
     record.requester = people.requester.clone();
     // url, created_at, updated_at: Zendesk values
     record.url = ticket.url.clone();

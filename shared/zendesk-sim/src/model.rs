@@ -105,4 +105,6 @@ pub enum SimError {
     TicketClosed(u64),
     #[error("comment {comment} does not exist on ticket {ticket}")]
     CommentNotFound { ticket: u64, comment: u64 },
+    #[error("user {0} does not exist")]
+    UserNotFound(u64),
 }

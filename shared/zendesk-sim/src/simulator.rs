@@ -132,6 +132,28 @@ impl Simulator {
         self.shared.lock().add_user(name, email, role, None)
     }
 
+    /// A user's profile edited in Zendesk (a new name and/or primary e-mail): bumps the user's
+    /// `updated_at`. As in Zendesk, their tickets do not change, so the sync reads the new
+    /// profile the next time it reads one of their tickets.
+    pub fn update_user(
+        &self,
+        id: u64,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<User, SimError> {
+        let mut state = self.shared.lock();
+        let at = state.tick(0);
+        let user = state.users.get_mut(&id).ok_or(SimError::UserNotFound(id))?;
+        if let Some(name) = name {
+            name.clone_into(&mut user.name);
+        }
+        if let Some(email) = email {
+            user.email = Some(email.trim().to_owned());
+        }
+        user.updated_at = Some(crate::state::ts_to_time(at));
+        Ok(user.clone())
+    }
+
     /// A ticket created in Zendesk (webhook `ticket.created` fires).
     pub fn add_ticket(&self, ticket: NewTicket) -> u64 {
         self.shared.lock().create_ticket(ticket, "web", None).id

@@ -253,6 +253,38 @@ impl Api {
         out
     }
 
+    /// The mapper (`handle_message`, as the local server runs it) until the queue is empty
+    /// (bounded); every message must be done. Returns how many were handled.
+    pub async fn mapper(&self) -> usize {
+        let mut handled = 0;
+        for _ in 0..10 {
+            let messages = self.drain_queue().await;
+            if messages.is_empty() {
+                break;
+            }
+            for message in messages {
+                assert_eq!(
+                    handle_message(&self.ctx, &message, 1, 5).await,
+                    Handling::Done,
+                    "{message:?}"
+                );
+                handled += 1;
+            }
+        }
+        handled
+    }
+
+    /// One scheduler run (`run_exports`): every active integration's export.
+    pub async fn scheduler(&self) {
+        // The export starts a page only with enough time left (`MIN_PAGE_TIME`).
+        run_exports(
+            &self.ctx,
+            std::time::Instant::now() + Duration::from_secs(120),
+        )
+        .await
+        .expect("run exports");
+    }
+
     /// No response so far contained the Zendesk API token.
     pub fn assert_token_never_returned(&self) {
         let bodies = self.bodies.lock().unwrap();
@@ -309,33 +341,6 @@ pub async fn published(api: &Api) -> (String, String, u64, String) {
     let ticket = published.json["ticket"]["ticket_number"]
         .as_u64()
         .expect("ticket number");
-    mapper(api).await;
+    api.mapper().await;
     (integration, id, ticket, owner_token)
-}
-
-/// The mapper (`handle_message`, as the local server runs it) until the queue is empty (bounded); every message must be done.
-pub async fn mapper(api: &Api) -> usize {
-    let mut handled = 0;
-    for _ in 0..10 {
-        let messages = api.drain_queue().await;
-        if messages.is_empty() {
-            break;
-        }
-        for message in messages {
-            assert_eq!(
-                handle_message(&api.ctx, &message, 1, 5).await,
-                Handling::Done,
-                "{message:?}"
-            );
-            handled += 1;
-        }
-    }
-    handled
-}
-
-/// One scheduler run (`run_exports`: exports and the outbox sweep), as the local server runs it.
-pub async fn scheduler(api: &Api) {
-    run_exports(&api.ctx, Instant::now() + Duration::from_secs(20))
-        .await
-        .expect("run exports");
 }

@@ -165,7 +165,7 @@ impl World {
         send(&self.api, request).await
     }
 
-    async fn post(&self, path: &str, bearer: &str, body: Value) -> Reply {
+    pub async fn post(&self, path: &str, bearer: &str, body: Value) -> Reply {
         let request = Request::post(path)
             .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
             .header(header::CONTENT_TYPE, "application/json")

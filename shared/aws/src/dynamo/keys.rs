@@ -52,6 +52,11 @@ pub fn email_pk(kind: &str, normalized_email: &str) -> String {
     format!("EMAIL#{kind}#{normalized_email}")
 }
 
+/// A Zendesk user's link to its contact (one per integration and Zendesk user).
+pub fn zendesk_user_pk(integration: &IntegrationId, user: ZendeskId) -> String {
+    format!("ZDUSER#{integration}#{user}")
+}
+
 pub fn case_pk(id: &CaseId) -> String {
     format!("CASE#{id}")
 }

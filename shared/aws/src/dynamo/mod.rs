@@ -5,6 +5,7 @@
 mod case_list;
 mod cases;
 mod comments;
+mod contact_links;
 mod cursor;
 mod errors;
 mod integrations;
@@ -23,6 +24,7 @@ use chrono::Duration;
 use zsync_core::ports::{
     CaseFilter, ContactOutcome, CrmStore, LogFilter, Page, PendingPush, StoreResult, Versioned,
 };
+use zsync_mapping::contact_link::{ContactChange, ZendeskUserLink};
 use zsync_mapping::{
     Case, CaseComment, CaseId, Contact, ContactId, CrmUser, ExportCursor, Integration,
     IntegrationId, JobCounters, JobId, SyncJob, SyncLogEntry, TicketRecord, Timestamp, UserId,
@@ -106,6 +108,22 @@ impl CrmStore for DynamoStore {
         limit: usize,
     ) -> StoreResult<Page<Contact>> {
         self.list_contacts_impl(cursor, limit).await
+    }
+    async fn get_zendesk_user_link(
+        &self,
+        integration: &IntegrationId,
+        user: ZendeskId,
+    ) -> StoreResult<Option<Versioned<ZendeskUserLink>>> {
+        self.get_zendesk_user_link_impl(integration, user).await
+    }
+    async fn save_zendesk_user_link(
+        &self,
+        link: &ZendeskUserLink,
+        expected_version: u64,
+        contact: &ContactChange,
+    ) -> StoreResult<u64> {
+        self.save_zendesk_user_link_impl(link, expected_version, contact)
+            .await
     }
 
     async fn create_case(&self, case: &Case) -> StoreResult<()> {

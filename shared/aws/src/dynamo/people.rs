@@ -14,7 +14,7 @@ use super::keys;
 use super::ops::{Filter, QuerySpec, failed_at, put_if_absent};
 
 const USER: &str = "user";
-const CONTACT: &str = "contact";
+pub(super) const CONTACT: &str = "contact";
 /// get_or_create_contact: read, try to create, read the winner. Two rounds always suffice;
 /// the third is slack for a winner whose item we could not yet read.
 const CONTACT_ROUNDS: usize = 3;
@@ -25,7 +25,7 @@ pub(super) const COLLECTION_SHAPE: KeyShape = KeyShape {
     sk_attr: "GSI1SK",
 };
 
-fn with_collection(mut item: Item, collection: &str, order: &str) -> Item {
+pub(super) fn with_collection(mut item: Item, collection: &str, order: &str) -> Item {
     item.insert("GSI1PK".to_owned(), s(collection));
     item.insert("GSI1SK".to_owned(), s(order));
     item

@@ -5,6 +5,7 @@
 mod case_search;
 mod cases;
 mod concurrency;
+mod contact_links;
 mod jobs;
 mod outbox;
 mod paging;
@@ -13,6 +14,7 @@ mod records;
 pub use case_search::*;
 pub use cases::*;
 pub use concurrency::*;
+pub use contact_links::*;
 pub use jobs::*;
 pub use outbox::*;
 pub use paging::*;
@@ -36,6 +38,8 @@ macro_rules! store_conformance_tests {
                 users_list_walks_every_user_once,
                 contact_get_or_create_is_keyed_by_email,
                 contacts_list_walks_every_contact_once,
+                zendesk_user_link_is_created_with_its_contact,
+                zendesk_user_link_replace_moves_the_email,
                 case_lifecycle,
                 linked_case_is_created_with_its_record,
                 publish_links_an_existing_case,
@@ -67,6 +71,7 @@ macro_rules! store_conformance_tests {
                 concurrent_user_creation_same_email_one_wins,
                 concurrent_lease_acquire_one_holder,
                 concurrent_remember_once_one_true,
+                concurrent_zendesk_user_link_creation_one_wins,
             ]
         );
     };

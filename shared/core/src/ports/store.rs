@@ -6,11 +6,12 @@
 //!   [`StoreError::VersionConflict`] if someone else wrote in between (optimistic concurrency);
 //! - creations fail with [`StoreError::AlreadyExists`] instead of overwriting;
 //! - at most one contact per normalised e-mail and one CRM user per e-mail, even under
-//!   concurrent writers;
+//!   concurrent writers (a contact's e-mail may change, through a Zendesk user link);
 //! - at most one ticket record per (integration, ticket number), created atomically with its case.
 
 use async_trait::async_trait;
 use chrono::Duration;
+use zsync_mapping::contact_link::{ContactChange, ZendeskUserLink};
 use zsync_mapping::{
     Case, CaseComment, CaseId, CaseStatus, Contact, ContactId, CrmUser, ExportCursor, Integration,
     IntegrationId, JobCounters, JobId, LogOutcome, SyncJob, SyncLogEntry, TicketRecord, Timestamp,
@@ -147,6 +148,27 @@ pub trait CrmStore: Send + Sync {
     async fn find_contact_by_email(&self, email: &str) -> StoreResult<Option<Contact>>;
     async fn list_contacts(&self, cursor: Option<&str>, limit: usize)
     -> StoreResult<Page<Contact>>;
+    /// The link of Zendesk user `user` of `integration` to the contact standing for them
+    /// (docs/sync-rules.md §3.2 "Contacts"), with its version.
+    async fn get_zendesk_user_link(
+        &self,
+        integration: &IntegrationId,
+        user: ZendeskId,
+    ) -> StoreResult<Option<Versioned<ZendeskUserLink>>>;
+    /// Writes `link` if it is still at `expected_version` (0: it must not exist yet; else
+    /// `VersionConflict`) and, in the same atomic write, `contact`:
+    /// - `Create`: the contact and its e-mail, `AlreadyExists` if the e-mail or id is taken;
+    /// - `Replace`: the contact, which must still have `previous_email` (else `VersionConflict`,
+    ///   and `NotFound` if it is gone); a changed e-mail moves the contact's e-mail uniqueness to
+    ///   the new address, `AlreadyExists` if another contact holds it.
+    ///
+    /// Nothing is written when anything is refused. Returns the link's new version.
+    async fn save_zendesk_user_link(
+        &self,
+        link: &ZendeskUserLink,
+        expected_version: u64,
+        contact: &ContactChange,
+    ) -> StoreResult<u64>;
 
     // ---- cases and ticket records ----
     /// Creates a case that is not linked to Zendesk (version 1).

@@ -43,16 +43,16 @@ pub(crate) async fn apply_comments(
                     PersonResolution::Found(person) => authors.push(Some(person)),
                     PersonResolution::NoReference => authors.push(None),
                     PersonResolution::NeedsFetch(id) => load.fetch.push(id),
-                    PersonResolution::CreateContact(c) => load.create_contacts.push(c),
+                    PersonResolution::NeedsContact(id) => load.contacts.push(id),
                 }
             }
-            if load.fetch.is_empty() && load.create_contacts.is_empty() {
+            if load.fetch.is_empty() && load.contacts.is_empty() {
                 Ok(authors)
             } else {
                 load.fetch.sort_unstable();
                 load.fetch.dedup();
-                load.create_contacts.sort_by(|a, b| a.email.cmp(&b.email));
-                load.create_contacts.dedup_by(|a, b| a.email == b.email);
+                load.contacts.sort_unstable();
+                load.contacts.dedup();
                 Err(load)
             }
         })

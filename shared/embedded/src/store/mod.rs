@@ -1,6 +1,7 @@
 //! The embedded CRM store: one redb file.
 
 mod cases;
+mod contact_links;
 mod expiring;
 mod jobs;
 mod outbox;

@@ -5,13 +5,14 @@ use chrono::Duration;
 use zsync_core::ports::{
     CaseFilter, ContactOutcome, CrmStore, LogFilter, Page, PendingPush, StoreResult, Versioned,
 };
+use zsync_mapping::contact_link::{ContactChange, ZendeskUserLink};
 use zsync_mapping::{
     Case, CaseComment, CaseId, Contact, ContactId, CrmUser, ExportCursor, Integration,
     IntegrationId, JobCounters, JobId, SyncJob, SyncLogEntry, TicketRecord, Timestamp, UserId,
     ZendeskId,
 };
 
-use super::{EmbeddedStore, cases, expiring, jobs, outbox, records};
+use super::{EmbeddedStore, cases, contact_links, expiring, jobs, outbox, records};
 use crate::blocking::{read, write};
 
 #[async_trait]
@@ -108,6 +109,32 @@ impl CrmStore for EmbeddedStore {
         let cursor = cursor.map(str::to_owned);
         read(&self.db, move |txn| {
             records::list_contacts(txn, cursor.as_deref(), limit)
+        })
+        .await
+    }
+
+    async fn get_zendesk_user_link(
+        &self,
+        integration: &IntegrationId,
+        user: ZendeskId,
+    ) -> StoreResult<Option<Versioned<ZendeskUserLink>>> {
+        let integration = integration.clone();
+        read(&self.db, move |txn| {
+            contact_links::get_zendesk_user_link(txn, integration.as_str(), user)
+        })
+        .await
+    }
+
+    async fn save_zendesk_user_link(
+        &self,
+        link: &ZendeskUserLink,
+        expected_version: u64,
+        contact: &ContactChange,
+    ) -> StoreResult<u64> {
+        let link = link.clone();
+        let contact = contact.clone();
+        write(&self.db, move |txn| {
+            contact_links::save_zendesk_user_link(txn, &link, expected_version, &contact)
         })
         .await
     }

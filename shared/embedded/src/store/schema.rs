@@ -49,6 +49,9 @@ pub(crate) const EXPIRY: TableDefinition<(&str, &str), &[u8]> = TableDefinition:
 /// (integration, case id) → the case's outbox entry (CRM changes not yet pushed)
 pub(crate) const PENDING_PUSHES: TableDefinition<(&str, &str), &[u8]> =
     TableDefinition::new("pending_pushes");
+/// (integration, Zendesk user id) → the user's link to a contact, versioned
+pub(crate) const ZENDESK_USER_LINKS: TableDefinition<(&str, u64), &[u8]> =
+    TableDefinition::new("zendesk_user_links");
 /// counters (log sequence)
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -76,6 +79,7 @@ pub(crate) fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
         CURSORS
     );
     create!(LOG, DEDUPE, LEASES, EXPIRY, META, PENDING_PUSHES);
+    create!(ZENDESK_USER_LINKS);
     Ok(())
 }
 
