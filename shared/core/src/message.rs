@@ -36,6 +36,14 @@ pub enum SyncMessage {
         comments: Vec<Comment>,
         users: Vec<User>,
     },
+    /// The ticket-events export saw existing comments of this ticket change (redacted, made
+    /// private): read the ticket's comments again and update the case's (docs/sync-rules.md
+    /// §3.3). One Zendesk request per ticket however many of its comments changed.
+    TicketCommentsChanged {
+        integration_id: IntegrationId,
+        job_id: Option<JobId>,
+        ticket_id: u64,
+    },
     /// A webhook said this ticket changed: fetch it, then apply.
     TicketChanged {
         integration_id: IntegrationId,
@@ -75,6 +83,7 @@ impl SyncMessage {
         match self {
             Self::TicketSnapshot { integration_id, .. }
             | Self::TicketComments { integration_id, .. }
+            | Self::TicketCommentsChanged { integration_id, .. }
             | Self::TicketChanged { integration_id, .. }
             | Self::CaseChanged { integration_id, .. }
             | Self::CommentAdded { integration_id, .. } => integration_id,

@@ -346,8 +346,11 @@ impl<'a> Exporter<'a> {
                 .iter()
                 .filter(|e| !(e.timestamp == Some(start) && seen.contains(&e.id)))
                 .collect();
-            let by_ticket = pages::comments_by_ticket(fresh.iter().copied());
-            if !by_ticket.is_empty() {
+            let changed = pages::tickets_with_comment_changes(fresh.iter().copied());
+            let mut by_ticket = pages::comments_by_ticket(fresh.iter().copied());
+            // A ticket read again brings its new comments along (docs/sync-rules.md §3.3).
+            by_ticket.retain(|ticket, _| !changed.contains(ticket));
+            if !by_ticket.is_empty() || !changed.is_empty() {
                 self.ensure_job().await?;
             }
             let missing: Vec<ZendeskId> = pages::authors(&by_ticket)
@@ -359,13 +362,19 @@ impl<'a> Exporter<'a> {
                     self.users.insert(user.id, user);
                 }
             }
-            let out = pages::comment_messages(
+            let mut out = pages::comment_messages(
                 &self.integration.id,
                 self.cursor.job_id.as_ref(),
                 by_ticket,
                 &self.users,
                 MESSAGE_LIMIT,
             );
+            let rereads = pages::comment_rereads(
+                &self.integration.id,
+                self.cursor.job_id.as_ref(),
+                &changed,
+            );
+            out.messages.extend(rereads);
             let unsent = self.send(&out.messages).await?;
             self.log_skipped(&out.skipped).await;
             self.log_skipped(&unsent).await;
@@ -392,7 +401,15 @@ impl<'a> Exporter<'a> {
                 self.dirty = true;
             }
             self.save_cursor().await?;
-            self.run.comment_messages += (out.messages.len() - unsent.len()) as u64;
+            // A changed ticket has no `TicketComments`: its unsent messages are its re-read.
+            let unsent_rereads = unsent
+                .iter()
+                .filter(|s| changed.contains(&s.ticket_id))
+                .count();
+            let sent_comments = (out.messages.len() - changed.len())
+                .saturating_sub(unsent.len() - unsent_rereads);
+            self.run.comment_rereads += changed.len().saturating_sub(unsent_rereads) as u64;
+            self.run.comment_messages += sent_comments as u64;
             self.count(0, failed_tickets(&out.skipped, &unsent)).await?;
             if page.end_of_stream {
                 return Ok(());
