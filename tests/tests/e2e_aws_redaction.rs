@@ -6,6 +6,8 @@
 
 mod api_common;
 mod aws_common;
+// Shared with e2e_aws.rs, which uses the rest of it.
+#[allow(dead_code)]
 mod e2e_aws_common;
 mod export_common;
 
@@ -33,9 +35,11 @@ struct CardTicket {
 }
 
 fn card_ticket(w: &World) -> CardTicket {
-    let bob = w
-        .sim
-        .add_user("Bob Card", Some("bob@customer.example.com"), UserRole::EndUser);
+    let bob = w.sim.add_user(
+        "Bob Card",
+        Some("bob@customer.example.com"),
+        UserRole::EndUser,
+    );
     let ticket = w.sim.add_ticket(NewTicket {
         subject: "Payment".into(),
         description: format!("My card is {CARD}, please charge it"),
@@ -89,7 +93,9 @@ async fn assert_redacted_and_private(w: &World, t: &CardTicket) {
     assert!(comments.iter().all(|c| !c.body.contains("4111")));
     let (case, _) = w.case_of(t.ticket).await;
     assert!(!case.description.contains("4111"), "{}", case.description);
-    let through_api = w.call(Method::GET, &format!("/cases/{}", case.id), None).await;
+    let through_api = w
+        .call(Method::GET, &format!("/cases/{}", case.id), None)
+        .await;
     assert_eq!(through_api.status, StatusCode::OK);
     assert!(!through_api.text.contains("4111"), "{}", through_api.text);
 }
@@ -182,7 +188,8 @@ async fn the_scheduled_export_applies_a_redaction_and_a_privacy_change_the_webho
     // Only the two changed comments were written, not the untouched one.
     let line = log_line(&w, card.ticket, "changed in Zendesk").await;
     assert!(
-        line.as_deref().is_some_and(|l| l.starts_with("2 comment(s)")),
+        line.as_deref()
+            .is_some_and(|l| l.starts_with("2 comment(s)")),
         "{line:?}"
     );
 

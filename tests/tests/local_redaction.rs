@@ -26,7 +26,11 @@ struct CardTicket {
 }
 
 fn card_ticket(sim: &Simulator) -> CardTicket {
-    let bob = sim.add_user("Bob Card", Some("bob@customer.example.com"), UserRole::EndUser);
+    let bob = sim.add_user(
+        "Bob Card",
+        Some("bob@customer.example.com"),
+        UserRole::EndUser,
+    );
     let ticket = sim.add_ticket(NewTicket {
         subject: "Payment".into(),
         description: format!("My card is {CARD}, please charge it"),
@@ -44,7 +48,12 @@ fn card_ticket(sim: &Simulator) -> CardTicket {
 }
 
 /// The case of `ticket` as `GET /cases/{id}` shows it.
-async fn case_of(http: &Http, server: &LocalServer, integration: &IntegrationId, ticket: u64) -> Value {
+async fn case_of(
+    http: &Http,
+    server: &LocalServer,
+    integration: &IntegrationId,
+    ticket: u64,
+) -> Value {
     let record = server
         .context()
         .store
@@ -157,9 +166,9 @@ async fn a_redaction_and_a_privacy_change_arrive_by_webhook() {
     let deliveries = sim.webhook_deliveries();
     for kind in [REDACTED_EVENT, PRIVATE_EVENT] {
         assert!(
-            deliveries
-                .iter()
-                .any(|d| d.event_type == kind && d.ticket_id == card.ticket && d.status == Some(200)),
+            deliveries.iter().any(|d| d.event_type == kind
+                && d.ticket_id == card.ticket
+                && d.status == Some(200)),
             "{kind} delivered: {deliveries:?}"
         );
     }

@@ -361,6 +361,20 @@ mod split_tests {
         };
         assert!(message.split_to_fit(100).is_err());
     }
+
+    #[test]
+    fn a_comments_reread_travels_as_its_own_kind() {
+        let message = SyncMessage::TicketCommentsChanged {
+            integration_id: IntegrationId::new("i"),
+            job_id: Some(JobId::new("j")),
+            ticket_id: 42,
+        };
+        let body = message.encode();
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(value["kind"], "ticket_comments_changed");
+        assert_eq!(value["body"]["ticket_id"], 42);
+        assert_eq!(SyncMessage::decode(&body).unwrap(), message);
+    }
 }
 
 #[cfg(test)]

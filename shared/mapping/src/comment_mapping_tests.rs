@@ -100,7 +100,10 @@ fn a_copy_from_before_a_redaction_never_brings_the_text_back() {
     assert!(update_case_comment(&mut comment, &redacted, None));
     // The message read before the redaction arrives last: nothing changes, privacy included.
     assert!(!update_case_comment(&mut comment, &stale, None));
-    assert_eq!((comment.body.as_str(), comment.public), ("card ▇▇▇▇ 1111", false));
+    assert_eq!(
+        (comment.body.as_str(), comment.public),
+        ("card ▇▇▇▇ 1111", false)
+    );
     // A further redaction still applies.
     let mut again = redacted.clone();
     again.body = "card ▇▇▇▇ ▇▇▇▇".into();

@@ -105,6 +105,24 @@ pub(crate) fn comment_rereads(
         .collect()
 }
 
+/// Of `messages` sent for an events page (the `TicketComments` and then one re-read per ticket of
+/// `changed`), how many of each reached the queue: (`TicketComments`, re-reads). A changed
+/// ticket has no `TicketComments`, so its unsent message is its re-read.
+pub(crate) fn sent_counts(
+    messages: usize,
+    changed: &BTreeSet<ZendeskId>,
+    unsent: &[Skipped],
+) -> (u64, u64) {
+    let unsent_rereads = unsent
+        .iter()
+        .filter(|s| changed.contains(&s.ticket_id))
+        .count();
+    let comments = messages.saturating_sub(changed.len());
+    let sent_comments = comments.saturating_sub(unsent.len() - unsent_rereads);
+    let sent_rereads = changed.len().saturating_sub(unsent_rereads);
+    (sent_comments as u64, sent_rereads as u64)
+}
+
 /// Comments per ticket, in page order, from the audits not yet sent.
 pub(crate) fn comments_by_ticket<'a>(
     events: impl IntoIterator<Item = &'a TicketEvent>,
@@ -311,6 +329,23 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn sent_messages_are_counted_by_kind() {
+        let changed = BTreeSet::from([7, 8]);
+        let unsent = |ids: &[u64]| -> Vec<Skipped> {
+            ids.iter()
+                .map(|&ticket_id| Skipped {
+                    ticket_id,
+                    reason: "refused".into(),
+                })
+                .collect()
+        };
+        assert_eq!(sent_counts(5, &changed, &[]), (3, 2));
+        assert_eq!(sent_counts(5, &changed, &unsent(&[8])), (3, 1));
+        assert_eq!(sent_counts(5, &changed, &unsent(&[1, 2, 7])), (1, 1));
+        assert_eq!(sent_counts(0, &BTreeSet::new(), &[]), (0, 0));
     }
 
     #[test]

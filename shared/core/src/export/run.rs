@@ -369,12 +369,11 @@ impl<'a> Exporter<'a> {
                 &self.users,
                 MESSAGE_LIMIT,
             );
-            let rereads = pages::comment_rereads(
+            out.messages.extend(pages::comment_rereads(
                 &self.integration.id,
                 self.cursor.job_id.as_ref(),
                 &changed,
-            );
-            out.messages.extend(rereads);
+            ));
             let unsent = self.send(&out.messages).await?;
             self.log_skipped(&out.skipped).await;
             self.log_skipped(&unsent).await;
@@ -401,15 +400,10 @@ impl<'a> Exporter<'a> {
                 self.dirty = true;
             }
             self.save_cursor().await?;
-            // A changed ticket has no `TicketComments`: its unsent messages are its re-read.
-            let unsent_rereads = unsent
-                .iter()
-                .filter(|s| changed.contains(&s.ticket_id))
-                .count();
-            let sent_comments = (out.messages.len() - changed.len())
-                .saturating_sub(unsent.len() - unsent_rereads);
-            self.run.comment_rereads += changed.len().saturating_sub(unsent_rereads) as u64;
-            self.run.comment_messages += sent_comments as u64;
+            let (comment_messages, rereads) =
+                pages::sent_counts(out.messages.len(), &changed, &unsent);
+            self.run.comment_messages += comment_messages;
+            self.run.comment_rereads += rereads;
             self.count(0, failed_tickets(&out.skipped, &unsent)).await?;
             if page.end_of_stream {
                 return Ok(());

@@ -56,7 +56,10 @@ pub(crate) enum AuditEvent {
     /// An agent edited or redacted the comment with this id.
     CommentRedaction(u64),
     /// The comment with this id was made public or private.
-    CommentPrivacyChange { comment_id: u64, public: bool },
+    CommentPrivacyChange {
+        comment_id: u64,
+        public: bool,
+    },
 }
 
 #[derive(Clone, Debug)]

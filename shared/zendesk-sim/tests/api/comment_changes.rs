@@ -18,11 +18,15 @@ async fn redaction_and_privacy_change_show_in_comments_export_and_subscribed_web
     let (endpoint, received) = receiver().await;
     // Subscribed to redactions, not to privacy changes.
     let created = h
-        .send_json(Method::POST, "/api/v2/webhooks", json!({"webhook": {
-            "name": "redactions", "endpoint": endpoint, "http_method": "POST",
-            "request_format": "json", "status": "active",
-            "subscriptions": ["zen:event-type:ticket.comment_redacted"],
-        }}))
+        .send_json(
+            Method::POST,
+            "/api/v2/webhooks",
+            json!({"webhook": {
+                "name": "redactions", "endpoint": endpoint, "http_method": "POST",
+                "request_format": "json", "status": "active",
+                "subscriptions": ["zen:event-type:ticket.comment_redacted"],
+            }}),
+        )
         .await;
     assert_eq!(created.status(), 201);
     let requester = h.end_user("Kai", "kai@example.com");
