@@ -94,8 +94,8 @@ proptest! {
     #[test]
     fn arbitrary_queue_messages_never_crash_the_decoder(
         kind in prop_oneof![
-            proptest::sample::select(vec!["ticket_snapshot", "ticket_comments", "ticket_changed",
-                                          "case_changed", "case_comment_added"]).prop_map(str::to_owned),
+            proptest::sample::select(vec!["ticket_snapshot", "ticket_comments", "ticket_comments_changed",
+                                          "ticket_changed", "case_changed", "case_comment_added"]).prop_map(str::to_owned),
             "[a-z_]{0,16}",
         ],
         v in prop_oneof![Just(Value::from(1)), fuzz_common::json_value()],

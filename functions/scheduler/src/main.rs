@@ -21,6 +21,7 @@ struct RunSummary {
     job_id: Option<String>,
     tickets_enqueued: u64,
     comment_messages: u64,
+    comment_rereads: u64,
     end: String,
 }
 
@@ -31,6 +32,7 @@ impl From<&IntegrationRun> for RunSummary {
             job_id: run.job_id.as_ref().map(ToString::to_string),
             tickets_enqueued: run.tickets_enqueued,
             comment_messages: run.comment_messages,
+            comment_rereads: run.comment_rereads,
             end: format!("{:?}", run.end),
         }
     }

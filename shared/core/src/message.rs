@@ -36,6 +36,14 @@ pub enum SyncMessage {
         comments: Vec<Comment>,
         users: Vec<User>,
     },
+    /// The ticket-events export saw existing comments of this ticket change (redacted, made
+    /// private): read the ticket's comments again and update the case's (docs/sync-rules.md
+    /// §3.3). One Zendesk request per ticket however many of its comments changed.
+    TicketCommentsChanged {
+        integration_id: IntegrationId,
+        job_id: Option<JobId>,
+        ticket_id: u64,
+    },
     /// A webhook said this ticket changed: fetch it, then apply.
     TicketChanged {
         integration_id: IntegrationId,
@@ -75,6 +83,7 @@ impl SyncMessage {
         match self {
             Self::TicketSnapshot { integration_id, .. }
             | Self::TicketComments { integration_id, .. }
+            | Self::TicketCommentsChanged { integration_id, .. }
             | Self::TicketChanged { integration_id, .. }
             | Self::CaseChanged { integration_id, .. }
             | Self::CommentAdded { integration_id, .. } => integration_id,
@@ -351,6 +360,20 @@ mod split_tests {
             event_id: None,
         };
         assert!(message.split_to_fit(100).is_err());
+    }
+
+    #[test]
+    fn a_comments_reread_travels_as_its_own_kind() {
+        let message = SyncMessage::TicketCommentsChanged {
+            integration_id: IntegrationId::new("i"),
+            job_id: Some(JobId::new("j")),
+            ticket_id: 42,
+        };
+        let body = message.encode();
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(value["kind"], "ticket_comments_changed");
+        assert_eq!(value["body"]["ticket_id"], 42);
+        assert_eq!(SyncMessage::decode(&body).unwrap(), message);
     }
 }
 

@@ -81,13 +81,41 @@ pub fn new_case_comment(
     }
 }
 
+/// The character Zendesk puts in place of each redacted character ("The characters in the
+/// redact tag will be replaced by the ▇ symbol": Zendesk's Ticket Comments API, "Redact String
+/// in Comment").
+pub const REDACTION_MARK: char = '▇';
+
+/// Whether `incoming` is a copy of the comment from before a redaction that `current` already
+/// shows: the same text, except that characters `current` has masked are readable again.
+/// Zendesk's redaction is permanent, so such a copy is out of date (a message queued before the
+/// redaction, delivered after it) and must not bring the text back (docs/sync-rules.md §3.3).
+pub fn undoes_redaction(current: &str, incoming: &str) -> bool {
+    if current == incoming || !current.contains(REDACTION_MARK) {
+        return false;
+    }
+    let mut current = current.chars();
+    let mut incoming = incoming.chars();
+    loop {
+        match (current.next(), incoming.next()) {
+            (None, None) => return true,
+            (Some(c), Some(i)) if c == i || c == REDACTION_MARK => {}
+            _ => return false,
+        }
+    }
+}
+
 /// Applies a Zendesk comment to its case comment; `true` if anything changed (so the caller
-/// writes only real changes).
+/// writes only real changes). A copy older than a redaction the case comment already shows
+/// changes nothing ([`undoes_redaction`]).
 pub fn update_case_comment(
     existing: &mut CaseComment,
     comment: &Comment,
     author: Option<PersonRef>,
 ) -> bool {
+    if undoes_redaction(&existing.body, &comment.body) {
+        return false;
+    }
     let before = existing.clone();
     existing.body = comment.body.clone();
     existing.public = comment.public;

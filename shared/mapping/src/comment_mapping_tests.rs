@@ -89,6 +89,58 @@ fn import_targets_never_duplicate_the_description() {
 }
 
 #[test]
+fn a_copy_from_before_a_redaction_never_brings_the_text_back() {
+    let now = chrono::Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
+    let mut stale = zd(100, true, Some("2026-01-01T00:00:00Z"));
+    stale.body = "card 4111 1111".into();
+    let mut comment = new_case_comment(&stale, "c1".into(), "case".into(), None, now);
+    let mut redacted = stale.clone();
+    redacted.body = "card ▇▇▇▇ 1111".into();
+    redacted.public = false;
+    assert!(update_case_comment(&mut comment, &redacted, None));
+    // The message read before the redaction arrives last: nothing changes, privacy included.
+    assert!(!update_case_comment(&mut comment, &stale, None));
+    assert_eq!(
+        (comment.body.as_str(), comment.public),
+        ("card ▇▇▇▇ 1111", false)
+    );
+    // A further redaction still applies.
+    let mut again = redacted.clone();
+    again.body = "card ▇▇▇▇ ▇▇▇▇".into();
+    assert!(update_case_comment(&mut comment, &again, None));
+    assert_eq!(comment.body, "card ▇▇▇▇ ▇▇▇▇");
+}
+
+#[test]
+fn only_a_masked_copy_of_the_same_text_counts_as_redacted() {
+    assert!(undoes_redaction("a ▇▇ b", "a xy b"));
+    assert!(!undoes_redaction("a ▇▇ b", "a ▇▇ b"), "the same text");
+    assert!(!undoes_redaction("a xy b", "a ▇▇ b"), "a new redaction");
+    assert!(!undoes_redaction("a ▇▇ b", "a xyz b"), "another length");
+    assert!(!undoes_redaction("a ▇▇ b", "c xy b"), "other text");
+    assert!(!undoes_redaction("no marks", "no marks!"));
+}
+
+proptest::proptest! {
+    /// Masking any non-empty set of characters of any text: the original is recognised as
+    /// older than the masked text, and the masked text is never taken for an older copy.
+    #[test]
+    fn masked_text_is_never_unmasked(
+        text in "[a-z0-9 ]{1,40}",
+        mask in proptest::collection::vec(proptest::bool::ANY, 40),
+    ) {
+        let masked: String = text
+            .chars()
+            .zip(&mask)
+            .map(|(c, m)| if *m { REDACTION_MARK } else { c })
+            .collect();
+        proptest::prop_assume!(masked != text);
+        proptest::prop_assert!(undoes_redaction(&masked, &text));
+        proptest::prop_assert!(!undoes_redaction(&text, &masked));
+    }
+}
+
+#[test]
 fn edits_and_redactions_update_the_case_comment() {
     let original = zd(100, true, Some("2026-01-01T00:00:00Z"));
     let now = chrono::Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();

@@ -1,7 +1,8 @@
 //! A Zendesk simulator with Zendesk's real semantics, for tests, benchmarks and the demo.
 //!
 //! `Simulator::start` serves the Zendesk API subset zendesk-sync uses on `127.0.0.1:0`
-//! (axum): cursor ticket export, ticket-events export, tickets, comments, users, webhooks —
+//! (axum): cursor ticket export, ticket-events export, tickets, comments (with redaction and
+//! making a comment private), users, webhooks —
 //! with Basic `email/token:TOKEN` auth, rate limits (429 + `Retry-After`), injected faults
 //! and signed webhook deliveries. Responses use zsync-mapping's wire types plus the extra
 //! fields real Zendesk sends, so they parse like the recorded fixtures.

@@ -13,7 +13,7 @@ use crate::Shared;
 use crate::config::{FaultPlan, RateLimit, SimConfig};
 use crate::limits::{FaultState, RateState};
 use crate::model::{NewTicket, SeedSpec, SeedSummary, SimError, TicketChange, WebhookDelivery};
-use crate::state::{Credential, FieldUpdate, NewComment, State, UpdateError};
+use crate::state::{CommentChangeError, Credential, FieldUpdate, NewComment, State, UpdateError};
 
 /// A registered webhook, as the account sees it (the secret stays out of Debug).
 #[derive(Clone, PartialEq, Eq)]
@@ -56,6 +56,13 @@ fn map_update_error(id: u64, e: UpdateError) -> SimError {
     match e {
         UpdateError::NotFound => SimError::TicketNotFound(id),
         UpdateError::Closed => SimError::TicketClosed(id),
+    }
+}
+
+fn map_comment_error(ticket: u64, comment: u64, e: CommentChangeError) -> SimError {
+    match e {
+        CommentChangeError::NotFound => SimError::CommentNotFound { ticket, comment },
+        CommentChangeError::Closed => SimError::TicketClosed(ticket),
     }
 }
 
@@ -233,6 +240,25 @@ impl Simulator {
             .edit_comment(ticket, comment, body)
             .map(|_| ())
             .ok_or(SimError::CommentNotFound { ticket, comment })
+    }
+
+    /// An agent redacts `text` in a comment, as `PUT tickets/{id}/comments/{id}/redact` does:
+    /// each of its characters becomes "▇" (the description too, for the first comment).
+    pub fn redact_comment(&self, ticket: u64, comment: u64, text: &str) -> Result<(), SimError> {
+        self.shared
+            .lock()
+            .redact_comment(ticket, comment, text)
+            .map(|_| ())
+            .map_err(|e| map_comment_error(ticket, comment, e))
+    }
+
+    /// An agent makes a public comment private (`PUT tickets/{id}/comments/{id}/make_private`).
+    pub fn make_comment_private(&self, ticket: u64, comment: u64) -> Result<(), SimError> {
+        self.shared
+            .lock()
+            .make_comment_private(ticket, comment)
+            .map(|_| ())
+            .map_err(|e| map_comment_error(ticket, comment, e))
     }
 
     /// Turns rate limiting on (with fresh budgets) or off.

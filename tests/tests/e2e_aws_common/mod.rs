@@ -256,12 +256,34 @@ impl World {
         self.queue.depth().await.expect("depth")
     }
 
-    /// Delivers a Zendesk ticket event for `ticket` to the webhook route, signed with `secret`
-    /// (the one activation stored unless told otherwise).
+    /// Delivers a Zendesk `ticket.status_changed` event for `ticket` to the webhook route,
+    /// signed with `secret` (the one activation stored unless told otherwise).
     pub async fn deliver_event(
         &self,
         ticket: u64,
         event_id: &str,
+        secret: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let event = json!({"current": "OPEN", "previous": "NEW"});
+        self.deliver_ticket_event(
+            ticket,
+            "zen:event-type:ticket.status_changed",
+            event_id,
+            event,
+            secret,
+        )
+        .await
+    }
+
+    /// Delivers a Zendesk ticket event of `event_type` (e.g. `zen:event-type:ticket.comment_redacted`)
+    /// with its `event` object for `ticket` to the webhook route, signed with `secret` (the one
+    /// activation stored unless told otherwise).
+    pub async fn deliver_ticket_event(
+        &self,
+        ticket: u64,
+        event_type: &str,
+        event_id: &str,
+        event: Value,
         secret: Option<&str>,
     ) -> (StatusCode, Value) {
         let secret = match secret {
@@ -275,14 +297,14 @@ impl World {
                 .expect("activation stored the webhook secret"),
         };
         let body = json!({
-            "type": "zen:event-type:ticket.status_changed",
+            "type": event_type,
             "account_id": 18525119,
             "id": event_id,
             "time": chrono::Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
             "zendesk_event_version": "2022-11-06",
             "subject": format!("zen:ticket:{ticket}"),
             "detail": {"id": ticket.to_string(), "status": "OPEN"},
-            "event": {"current": "OPEN", "previous": "NEW"},
+            "event": event,
         })
         .to_string();
         let timestamp = chrono::Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);

@@ -28,6 +28,7 @@ fn ticket_of(message: &SyncMessage) -> Option<ZendeskId> {
     match message {
         SyncMessage::TicketSnapshot { ticket, .. } => Some(ticket.id),
         SyncMessage::TicketComments { ticket_id, .. }
+        | SyncMessage::TicketCommentsChanged { ticket_id, .. }
         | SyncMessage::TicketChanged { ticket_id, .. } => Some(*ticket_id),
         SyncMessage::CaseChanged { .. } | SyncMessage::CommentAdded { .. } => None,
     }

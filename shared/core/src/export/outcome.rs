@@ -37,6 +37,8 @@ pub struct IntegrationRun {
     pub tickets_enqueued: u64,
     /// `TicketComments` messages enqueued.
     pub comment_messages: u64,
+    /// `TicketCommentsChanged` messages enqueued: tickets whose comments are read again.
+    pub comment_rereads: u64,
     pub end: RunEnd,
 }
 
@@ -49,6 +51,7 @@ impl IntegrationRun {
             event_pages: 0,
             tickets_enqueued: 0,
             comment_messages: 0,
+            comment_rereads: 0,
             end: RunEnd::Complete,
         }
     }

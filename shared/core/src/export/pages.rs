@@ -3,12 +3,15 @@
 //! - Ticket export page → one `TicketSnapshot` per ticket with the sideloaded users it
 //!   references (split by `split_to_fit` if ever too large; the export carries no comments).
 //! - Ticket-events page → one `TicketComments` per ticket with the comments the page's audits
-//!   added and their authors, split over several messages when too large.
+//!   added and their authors, split over several messages when too large; and one
+//!   `TicketCommentsChanged` per ticket whose audits redacted a comment or changed its public
+//!   flag (docs/sync-rules.md §3.3), which replaces that ticket's `TicketComments`: reading the
+//!   ticket's comments again brings the new ones too.
 //!
 //! Anything that cannot fit in a queue message even alone is returned as a [`Skipped`] with
 //! the reason, for the sync log: it is never silently dropped.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use zsync_mapping::zendesk::{Comment, TicketEvent, TicketExportPage, User};
 use zsync_mapping::{IntegrationId, JobId, ZendeskId};
@@ -72,6 +75,52 @@ pub(crate) fn ticket_snapshots(
         }
     }
     out
+}
+
+/// Tickets whose audits (not yet sent) changed comments they already had: redactions and
+/// privacy changes, which carry no new text.
+pub(crate) fn tickets_with_comment_changes<'a>(
+    events: impl IntoIterator<Item = &'a TicketEvent>,
+) -> BTreeSet<ZendeskId> {
+    events
+        .into_iter()
+        .filter(|e| e.changes_comments())
+        .map(|e| e.ticket_id)
+        .collect()
+}
+
+/// One "read this ticket's comments again" per ticket, however many of its comments changed.
+pub(crate) fn comment_rereads(
+    integration: &IntegrationId,
+    job: Option<&JobId>,
+    tickets: &BTreeSet<ZendeskId>,
+) -> Vec<SyncMessage> {
+    tickets
+        .iter()
+        .map(|&ticket_id| SyncMessage::TicketCommentsChanged {
+            integration_id: integration.clone(),
+            job_id: job.cloned(),
+            ticket_id,
+        })
+        .collect()
+}
+
+/// Of `messages` sent for an events page (the `TicketComments` and then one re-read per ticket of
+/// `changed`), how many of each reached the queue: (`TicketComments`, re-reads). A changed
+/// ticket has no `TicketComments`, so its unsent message is its re-read.
+pub(crate) fn sent_counts(
+    messages: usize,
+    changed: &BTreeSet<ZendeskId>,
+    unsent: &[Skipped],
+) -> (u64, u64) {
+    let unsent_rereads = unsent
+        .iter()
+        .filter(|s| changed.contains(&s.ticket_id))
+        .count();
+    let comments = messages.saturating_sub(changed.len());
+    let sent_comments = comments.saturating_sub(unsent.len() - unsent_rereads);
+    let sent_rereads = changed.len().saturating_sub(unsent_rereads);
+    (sent_comments as u64, sent_rereads as u64)
 }
 
 /// Comments per ticket, in page order, from the audits not yet sent.
@@ -243,6 +292,60 @@ mod tests {
             vec![100, 101]
         );
         assert_eq!(users.len(), 2);
+    }
+
+    #[test]
+    fn a_ticket_with_changed_comments_is_read_again_once() {
+        let change = |id: u64, ticket: u64, kind: &str| -> TicketEvent {
+            serde_json::from_value(json!({
+                "id": id, "ticket_id": ticket, "timestamp": 100,
+                "child_events": [{"id": id * 10, "event_type": kind, "comment_id": 5}]
+            }))
+            .unwrap()
+        };
+        let events = [
+            event(1, 7, &[(100, 10, "a")]),
+            change(2, 7, "CommentRedactionEvent"),
+            change(3, 7, "CommentPrivacyChange"),
+            change(4, 8, "AttachmentRedactionEvent"),
+            event(5, 9, &[(101, 10, "b")]),
+        ];
+        let changed = tickets_with_comment_changes(&events);
+        assert_eq!(changed, BTreeSet::from([7, 8]));
+        let job = JobId::new("j");
+        let messages = comment_rereads(&IntegrationId::from("i"), Some(&job), &changed);
+        assert_eq!(
+            messages,
+            vec![
+                SyncMessage::TicketCommentsChanged {
+                    integration_id: IntegrationId::from("i"),
+                    job_id: Some(job.clone()),
+                    ticket_id: 7
+                },
+                SyncMessage::TicketCommentsChanged {
+                    integration_id: IntegrationId::from("i"),
+                    job_id: Some(job),
+                    ticket_id: 8
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn sent_messages_are_counted_by_kind() {
+        let changed = BTreeSet::from([7, 8]);
+        let unsent = |ids: &[u64]| -> Vec<Skipped> {
+            ids.iter()
+                .map(|&ticket_id| Skipped {
+                    ticket_id,
+                    reason: "refused".into(),
+                })
+                .collect()
+        };
+        assert_eq!(sent_counts(5, &changed, &[]), (3, 2));
+        assert_eq!(sent_counts(5, &changed, &unsent(&[8])), (3, 1));
+        assert_eq!(sent_counts(5, &changed, &unsent(&[1, 2, 7])), (1, 1));
+        assert_eq!(sent_counts(0, &BTreeSet::new(), &[]), (0, 0));
     }
 
     #[test]

@@ -355,8 +355,11 @@ impl<'a> Exporter<'a> {
                 .iter()
                 .filter(|e| !(e.timestamp == Some(start) && seen.contains(&e.id)))
                 .collect();
-            let by_ticket = pages::comments_by_ticket(fresh.iter().copied());
-            if !by_ticket.is_empty() {
+            let changed = pages::tickets_with_comment_changes(fresh.iter().copied());
+            let mut by_ticket = pages::comments_by_ticket(fresh.iter().copied());
+            // A ticket read again brings its new comments along (docs/sync-rules.md §3.3).
+            by_ticket.retain(|ticket, _| !changed.contains(ticket));
+            if !by_ticket.is_empty() || !changed.is_empty() {
                 self.ensure_job().await?;
             }
             let missing: Vec<ZendeskId> = pages::authors(&by_ticket)
@@ -368,13 +371,18 @@ impl<'a> Exporter<'a> {
                     self.users.insert(user.id, user);
                 }
             }
-            let out = pages::comment_messages(
+            let mut out = pages::comment_messages(
                 &self.integration.id,
                 self.cursor.job_id.as_ref(),
                 by_ticket,
                 &self.users,
                 MESSAGE_LIMIT,
             );
+            out.messages.extend(pages::comment_rereads(
+                &self.integration.id,
+                self.cursor.job_id.as_ref(),
+                &changed,
+            ));
             let unsent = self.send(&out.messages).await?;
             self.log_skipped(&out.skipped).await;
             self.log_skipped(&unsent).await;
@@ -401,7 +409,10 @@ impl<'a> Exporter<'a> {
                 self.dirty = true;
             }
             self.save_cursor().await?;
-            self.run.comment_messages += (out.messages.len() - unsent.len()) as u64;
+            let (comment_messages, rereads) =
+                pages::sent_counts(out.messages.len(), &changed, &unsent);
+            self.run.comment_messages += comment_messages;
+            self.run.comment_rereads += rereads;
             self.count(0, failed_tickets(&out.skipped, &unsent)).await?;
             if page.end_of_stream {
                 return Ok(());

@@ -156,7 +156,10 @@ pub struct NewWebhook {
     pub subscriptions: Vec<String>,
 }
 
-/// The ticket event types the service subscribes to.
+/// The ticket event types the service subscribes to. `comment_redacted` and
+/// `comment_made_private` bring redactions and privacy changes (docs/sync-rules.md §3.3; event
+/// names from Zendesk's webhook "Ticket events" reference,
+/// developer.zendesk.com/api-reference/webhooks/event-types/ticket-events).
 pub const TICKET_EVENT_SUBSCRIPTIONS: &[&str] = &[
     "zen:event-type:ticket.created",
     "zen:event-type:ticket.status_changed",
@@ -164,6 +167,8 @@ pub const TICKET_EVENT_SUBSCRIPTIONS: &[&str] = &[
     "zen:event-type:ticket.subject_changed",
     "zen:event-type:ticket.agent_assignment_changed",
     "zen:event-type:ticket.comment_added",
+    "zen:event-type:ticket.comment_redacted",
+    "zen:event-type:ticket.comment_made_private",
     "zen:event-type:ticket.soft_deleted",
 ];
 

@@ -34,6 +34,7 @@ use crate::message::{DecodeError, SyncMessage};
 use crate::sync::SyncError;
 use crate::sync::inbound::{
     TicketState, apply_ticket_changed, apply_ticket_comments, apply_ticket_snapshot,
+    reread_ticket_comments,
 };
 use crate::sync::outbox::{NamedPush, is_pending, push_pending};
 use crate::sync::session::write_log;
@@ -284,6 +285,13 @@ async fn dispatch(ctx: &SyncContext, message: &SyncMessage) -> Result<(), SyncEr
             )
             .await?;
         }
+        SyncMessage::TicketCommentsChanged {
+            integration_id,
+            job_id,
+            ticket_id,
+        } => {
+            reread_ticket_comments(ctx, integration_id, job_id.as_ref(), *ticket_id).await?;
+        }
         SyncMessage::TicketChanged {
             integration_id,
             ticket_id,
@@ -322,6 +330,9 @@ fn subject_of(message: &SyncMessage) -> (Option<ZendeskId>, Option<&JobId>, bool
             part.is_none_or(|(index, _)| index <= 1),
         ),
         SyncMessage::TicketComments {
+            ticket_id, job_id, ..
+        }
+        | SyncMessage::TicketCommentsChanged {
             ticket_id, job_id, ..
         } => (Some(*ticket_id), job_id.as_ref(), false),
         SyncMessage::TicketChanged { ticket_id, .. } => (Some(*ticket_id), None, false),

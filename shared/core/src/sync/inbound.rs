@@ -46,6 +46,11 @@ pub async fn apply_ticket_snapshot(
 /// Applies comments of one ticket to its case — found through the ticket record, else the
 /// derived id, so they land on the right case even before its ticket arrives. Returns the
 /// number of case comments written (`None`: integration unknown or inactive).
+///
+/// These come from the export's comment-creation events, so they only add what is missing: a
+/// message queued before a redaction or privacy change may be delivered after it and must not
+/// undo it. Changes to existing comments arrive through [`reread_ticket_comments`] and the
+/// webhook's fetch, which read Zendesk's current comments (docs/sync-rules.md §3.3).
 pub async fn apply_ticket_comments(
     ctx: &SyncContext,
     integration_id: &IntegrationId,
@@ -64,12 +69,57 @@ pub async fn apply_ticket_comments(
         &mut book,
         &case_id,
         comments,
-        CommentMode::UpdateExisting,
+        CommentMode::AddMissing,
     )
     .await?;
     if written > 0 {
         let message =
             format!("{written} comment(s) of ticket #{ticket_id} imported to case {case_id}");
+        session
+            .log(Some(ticket_id), LogOutcome::Updated, message)
+            .await;
+    }
+    Ok(Some(written))
+}
+
+/// The ticket-events export saw comments of this ticket change in Zendesk (redacted, made
+/// private; docs/sync-rules.md §3.3). Those events carry no new text, so the ticket's comments
+/// are read again — one request for the ticket, however many of its comments changed — and only
+/// the case comments whose body or public flag differ are written. Returns that number (`None`:
+/// integration unknown or inactive). A ticket Zendesk no longer serves is left to the ticket
+/// export, whose deleted state marks the record (§3.5).
+pub async fn reread_ticket_comments(
+    ctx: &SyncContext,
+    integration_id: &IntegrationId,
+    job_id: Option<&JobId>,
+    ticket_id: ZendeskId,
+) -> Result<Option<usize>, SyncError> {
+    let Some(mut session) = Session::open(ctx, integration_id, job_id.cloned()).await? else {
+        return Ok(None);
+    };
+    let api = session.api().await?;
+    let TicketComments { comments, users } = match api.ticket_comments(ticket_id).await {
+        Ok(read) => read,
+        Err(ZendeskError::NotFound { .. }) => {
+            tracing::info!(integration = %integration_id, ticket = ticket_id, "comments changed on a ticket Zendesk no longer serves; the ticket export marks it deleted");
+            return Ok(Some(0));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let case_id = case_of_ticket(&session, ticket_id).await?;
+    let mut book = PeopleBook::new(users);
+    let written = apply_comments(
+        &mut session,
+        &mut book,
+        &case_id,
+        &comments,
+        CommentMode::UpdateExisting,
+    )
+    .await?;
+    if written > 0 {
+        let message = format!(
+            "{written} comment(s) of ticket #{ticket_id} changed in Zendesk (redacted or made private) and were updated on case {case_id}"
+        );
         session
             .log(Some(ticket_id), LogOutcome::Updated, message)
             .await;

@@ -30,6 +30,7 @@ pub use batch::{
 pub use error::SyncError;
 pub use inbound::{
     TicketState, apply_ticket_changed, apply_ticket_comments, apply_ticket_snapshot,
+    reread_ticket_comments,
 };
 pub use outbound::{push_case_change, push_case_comment};
 pub use outbox::{NamedPush, SWEEP_LIMIT, SweepError, push_pending, sweep_pending_pushes};

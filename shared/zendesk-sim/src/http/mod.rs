@@ -5,6 +5,7 @@
 // boxing them would only add noise on this cold path.
 #![allow(clippy::result_large_err)]
 
+mod comment_changes;
 mod comments;
 mod export;
 pub(crate) mod render;
@@ -20,7 +21,7 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, request::Parts};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, put};
 use base64::Engine;
 use serde_json::{Value, json};
 
@@ -56,6 +57,22 @@ pub(crate) fn router(app: App) -> Router {
         )
         .route("/api/v2/tickets/{id}/comments.json", get(comments::list))
         .route("/api/v2/tickets/{id}/comments", get(comments::list))
+        .route(
+            "/api/v2/tickets/{id}/comments/{comment}/redact",
+            put(comment_changes::redact),
+        )
+        .route(
+            "/api/v2/tickets/{id}/comments/{comment}/redact.json",
+            put(comment_changes::redact),
+        )
+        .route(
+            "/api/v2/tickets/{id}/comments/{comment}/make_private",
+            put(comment_changes::make_private),
+        )
+        .route(
+            "/api/v2/tickets/{id}/comments/{comment}/make_private.json",
+            put(comment_changes::make_private),
+        )
         .route("/api/v2/users/me.json", get(users::me))
         .route("/api/v2/users/me", get(users::me))
         .route("/api/v2/users/show_many.json", get(users::show_many))
@@ -110,6 +127,8 @@ pub(crate) fn endpoint_name(method: &Method, path: &str) -> &'static str {
         ("GET", ["tickets"]) => "tickets_list",
         ("POST", ["tickets"]) => "tickets_create",
         ("GET", ["tickets", _, "comments"]) => "comments",
+        ("PUT", ["tickets", _, "comments", _, "redact"]) => "comment_redact",
+        ("PUT", ["tickets", _, "comments", _, "make_private"]) => "comment_make_private",
         ("GET", ["tickets", _]) => "tickets_show",
         ("PUT", ["tickets", _]) => "tickets_update",
         ("GET", ["users", "me"]) => "users_me",
@@ -353,6 +372,14 @@ mod tests {
         assert_eq!(
             endpoint_name(&Method::POST, "/api/v2/tickets.json"),
             "tickets_create"
+        );
+        assert_eq!(
+            endpoint_name(&Method::PUT, "/api/v2/tickets/12/comments/7/redact.json"),
+            "comment_redact"
+        );
+        assert_eq!(
+            endpoint_name(&Method::PUT, "/api/v2/tickets/12/comments/7/make_private"),
+            "comment_make_private"
         );
         assert_eq!(endpoint_name(&get, "/api/v2/users/me.json"), "users_me");
         assert_eq!(

@@ -161,6 +161,10 @@ fn audit_event(
             "id": id, "event_type": "CommentRedactionEvent", "type": "CommentRedactionEvent",
             "comment_id": comment_id,
         })),
+        AuditEvent::CommentPrivacyChange { comment_id, public } => Some(json!({
+            "id": id, "event_type": "CommentPrivacyChange", "type": "CommentPrivacyChange",
+            "comment_id": comment_id, "public": public,
+        })),
         AuditEvent::Create { field, value } => Some(json!({
             "id": id, "event_type": "Create", "type": "Create", "field_name": field,
             "value": value, field.to_string(): value,

@@ -2,6 +2,7 @@
 //! behind one mutex. Every mutation goes through here so timestamps, the export order, audits
 //! and webhook events stay consistent.
 
+mod comment_changes;
 mod seed;
 mod tickets;
 mod webhook_events;
@@ -15,6 +16,7 @@ use zsync_mapping::zendesk::{Comment, Ticket, User, UserRole};
 use crate::limits::{FaultState, RateState};
 use crate::model::WebhookDelivery;
 
+pub(crate) use comment_changes::CommentChangeError;
 pub(crate) use tickets::{FieldUpdate, NewComment, UpdateError};
 pub(crate) use webhook_events::OutgoingWebhook;
 
@@ -53,6 +55,11 @@ pub(crate) enum AuditEvent {
     Comment(Comment),
     /// An agent edited or redacted the comment with this id.
     CommentRedaction(u64),
+    /// The comment with this id was made public or private.
+    CommentPrivacyChange {
+        comment_id: u64,
+        public: bool,
+    },
 }
 
 #[derive(Clone, Debug)]

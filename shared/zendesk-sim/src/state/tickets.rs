@@ -272,32 +272,7 @@ impl State {
         self.commit(ticket, ts, actor, "web", audit, &[TicketEvent::SoftDeleted])
     }
 
-    /// Replaces a comment's body (an agent's edit or redaction); the ticket counts as changed.
-    pub fn edit_comment(&mut self, ticket_id: u64, comment_id: u64, body: &str) -> Option<Ticket> {
-        let stored = self.tickets.get(&ticket_id)?;
-        let ticket = stored.ticket.clone();
-        let comment = self
-            .comments
-            .get_mut(&ticket_id)?
-            .iter_mut()
-            .find(|c| c.id == comment_id)?;
-        comment.body = body.to_owned();
-        comment.plain_body = Some(body.to_owned());
-        let previous_ts = ticket.updated_at.map_or(0, |t| t.timestamp());
-        let ts = self.tick(previous_ts + 1);
-        let actor = self.first_staff();
-        self.commit(
-            ticket,
-            ts,
-            actor,
-            "web",
-            vec![AuditEvent::CommentRedaction(comment_id)],
-            &[TicketEvent::CommentRedacted],
-        )
-        .ok()
-    }
-
-    fn commit(
+    pub(super) fn commit(
         &mut self,
         mut ticket: Ticket,
         ts: i64,

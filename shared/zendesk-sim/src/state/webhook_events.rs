@@ -22,7 +22,10 @@ pub(crate) enum TicketEvent {
     AssigneeChanged(Option<u64>, Option<u64>),
     TagsChanged,
     CommentAdded(Comment),
-    CommentRedacted,
+    /// The comment with this id was redacted.
+    CommentRedacted(u64),
+    /// The comment with this id was made private.
+    CommentMadePrivate(u64),
     SoftDeleted,
 }
 
@@ -37,7 +40,8 @@ impl TicketEvent {
             Self::AssigneeChanged(..) => "zen:event-type:ticket.agent_assignment_changed",
             Self::TagsChanged => "zen:event-type:ticket.tags_changed",
             Self::CommentAdded(_) => "zen:event-type:ticket.comment_added",
-            Self::CommentRedacted => "zen:event-type:ticket.comment_redacted",
+            Self::CommentRedacted(_) => "zen:event-type:ticket.comment_redacted",
+            Self::CommentMadePrivate(_) => "zen:event-type:ticket.comment_made_private",
             Self::SoftDeleted => "zen:event-type:ticket.soft_deleted",
         }
     }
@@ -115,8 +119,10 @@ impl State {
             })
         };
         match event {
-            TicketEvent::Created | TicketEvent::TagsChanged | TicketEvent::CommentRedacted => {
-                json!({})
+            TicketEvent::Created | TicketEvent::TagsChanged => json!({}),
+            TicketEvent::CommentRedacted(id) => json!({"comment": {"id": id.to_string()}}),
+            TicketEvent::CommentMadePrivate(id) => {
+                json!({"comment": {"id": id.to_string(), "is_public": false}})
             }
             TicketEvent::SoftDeleted => json!({"current": "DELETED"}),
             TicketEvent::StatusChanged(p, c) => {

@@ -1,6 +1,7 @@
 //! The simulator over real HTTP (reqwest), parsed with zsync-mapping's wire types to prove
 //! the shapes match what the client decodes.
 
+mod comment_changes;
 mod export;
 mod limits_faults;
 mod seed;

@@ -15,10 +15,10 @@ use zsync_zendesk_sim::{NewTicket, TicketChange};
 
 use crate::Harness;
 
-type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+pub(crate) type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
 /// A loopback receiver that records every request and answers 200.
-async fn receiver() -> (String, Received) {
+pub(crate) async fn receiver() -> (String, Received) {
     let received: Received = Arc::default();
     let store = received.clone();
     let app = axum::Router::new().route(
