@@ -23,7 +23,7 @@ async fn zendesk_changed(api: &Api, integration: &str, ticket: u64) {
         }])
         .await
         .expect("enqueue");
-    mapper(api).await;
+    api.mapper().await;
 }
 
 #[tokio::test]

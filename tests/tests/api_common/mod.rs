@@ -277,12 +277,9 @@ impl Api {
     /// One scheduler run (`run_exports`): every active integration's export.
     pub async fn scheduler(&self) {
         // The export starts a page only with enough time left (`MIN_PAGE_TIME`).
-        run_exports(
-            &self.ctx,
-            std::time::Instant::now() + Duration::from_secs(120),
-        )
-        .await
-        .expect("run exports");
+        run_exports(&self.ctx, Instant::now() + Duration::from_secs(120))
+            .await
+            .expect("run exports");
     }
 
     /// No response so far contained the Zendesk API token.
