@@ -24,7 +24,7 @@ moto_start() {
   local port
   port=$(moto_free_port)
   MOTO_LOG="${MOTO_LOG:-$(mktemp -t moto.XXXXXX.log)}"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$MOTO_LOG" 2>&1 &
+  "$VENV/bin/python" "$(dirname "${BASH_SOURCE[0]}")/moto_server.py" -H 127.0.0.1 -p "$port" >"$MOTO_LOG" 2>&1 &
   MOTO_PID=$!
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
   export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
@@ -59,7 +59,7 @@ moto_iam_start() {
   port=$(moto_free_port)
   MOTO_IAM_LOG="${MOTO_IAM_LOG:-$(mktemp -t moto-iam.XXXXXX.log)}"
   INITIAL_NO_AUTH_ACTION_COUNT=3 MOTO_IAM_LOAD_MANAGED_POLICIES=true \
-    "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$MOTO_IAM_LOG" 2>&1 &
+    "$VENV/bin/python" "$(dirname "${BASH_SOURCE[0]}")/moto_server.py" -H 127.0.0.1 -p "$port" >"$MOTO_IAM_LOG" 2>&1 &
   MOTO_IAM_PID=$!
   endpoint="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do
