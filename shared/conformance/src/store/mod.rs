@@ -2,12 +2,14 @@
 //!
 //! Run it with [`store_conformance_tests!`](crate::store_conformance_tests).
 
+mod accounts;
 mod cases;
 mod concurrency;
 mod jobs;
 mod outbox;
 mod records;
 
+pub use accounts::*;
 pub use cases::*;
 pub use concurrency::*;
 pub use jobs::*;
@@ -59,6 +61,12 @@ macro_rules! store_conformance_tests {
                 concurrent_user_creation_same_email_one_wins,
                 concurrent_lease_acquire_one_holder,
                 concurrent_remember_once_one_true,
+                one_integration_per_account,
+                url_change_moves_the_account_claim,
+                deleting_frees_the_account_and_remembers_the_holder,
+                relink_moves_a_case_to_another_integration,
+                concurrent_integrations_for_one_account_one_wins,
+                concurrent_url_changes_onto_one_account_one_wins,
             ]
         );
     };

@@ -6,6 +6,7 @@ mod activation;
 mod caller;
 mod cases;
 mod error;
+mod identity;
 mod integrations;
 mod jobs;
 mod people;

@@ -18,6 +18,7 @@ mod outbound;
 mod outbox;
 mod people;
 mod push;
+mod relink;
 mod session;
 mod sighting;
 mod worker;

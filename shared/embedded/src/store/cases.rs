@@ -11,7 +11,7 @@ use super::schema::{
 };
 
 const CASE: &str = "case";
-const TICKET: &str = "ticket record";
+pub(crate) const TICKET: &str = "ticket record";
 const COMMENT: &str = "comment";
 
 /// The index entries a case appears under: every case, and one per filterable field.
@@ -230,7 +230,7 @@ pub(crate) fn create_ticket_record(
     insert_new_record(txn, record)
 }
 
-fn read_record<T>(
+pub(crate) fn read_record<T>(
     tickets: &T,
     integration: &str,
     number: ZendeskId,

@@ -1,5 +1,6 @@
 //! The embedded CRM store: one redb file.
 
+mod accounts;
 mod cases;
 mod expiring;
 mod jobs;

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::Duration;
 use zsync_core::ports::{
-    CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, StoreResult, Versioned,
+    AccountClaim, CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, StoreResult, Versioned,
 };
 use zsync_mapping::{
     Case, CaseComment, CaseId, Contact, ContactId, CrmUser, ExportCursor, Integration,
@@ -11,7 +11,7 @@ use zsync_mapping::{
     ZendeskId,
 };
 
-use super::{EmbeddedStore, cases, expiring, jobs, outbox, records};
+use super::{EmbeddedStore, accounts, cases, expiring, jobs, outbox, records};
 use crate::blocking::{read, write};
 
 #[async_trait]
@@ -51,6 +51,25 @@ impl CrmStore for EmbeddedStore {
     async fn delete_integration(&self, id: &IntegrationId) -> StoreResult<()> {
         let id = id.clone();
         write(&self.db, move |txn| records::delete_integration(txn, &id)).await
+    }
+
+    async fn get_account(&self, account: &str) -> StoreResult<Option<AccountClaim>> {
+        let account = account.to_owned();
+        read(&self.db, move |txn| accounts::get_account(txn, &account)).await
+    }
+
+    async fn relink_case(
+        &self,
+        case: &Case,
+        case_version: u64,
+        from: &Versioned<TicketRecord>,
+        to: &TicketRecord,
+    ) -> StoreResult<u64> {
+        let (case, from, to) = (case.clone(), from.clone(), to.clone());
+        write(&self.db, move |txn| {
+            accounts::relink_case(txn, &case, case_version, &from, &to)
+        })
+        .await
     }
 
     async fn create_user(&self, user: &CrmUser) -> StoreResult<()> {

@@ -49,6 +49,8 @@ pub(crate) const EXPIRY: TableDefinition<(&str, &str), &[u8]> = TableDefinition:
 /// (integration, case id) → the case's outbox entry (CRM changes not yet pushed)
 pub(crate) const PENDING_PUSHES: TableDefinition<(&str, &str), &[u8]> =
     TableDefinition::new("pending_pushes");
+/// Zendesk account key → its claim (holder and former holders), docs/sync-rules.md §2
+pub(crate) const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
 /// counters (log sequence)
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -75,7 +77,7 @@ pub(crate) fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
         JOBS_BY_TIME,
         CURSORS
     );
-    create!(LOG, DEDUPE, LEASES, EXPIRY, META, PENDING_PUSHES);
+    create!(LOG, DEDUPE, LEASES, EXPIRY, META, PENDING_PUSHES, ACCOUNTS);
     Ok(())
 }
 
