@@ -6,15 +6,12 @@ mod api_common;
 mod export_common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use api_common::Api;
 use axum::http::StatusCode;
 use export_common::queues::TestQueue;
 use serde_json::json;
-use zsync_core::export::run_exports;
 use zsync_core::ports::SyncQueue;
-use zsync_core::sync::{Handling, handle_message};
 use zsync_mapping::IntegrationId;
 use zsync_mapping::zendesk::TicketPriority;
 
@@ -38,34 +35,8 @@ async fn published(api: &Api) -> (String, String, u64, String) {
     let ticket = published.json["ticket"]["ticket_number"]
         .as_u64()
         .expect("ticket number");
-    mapper(api).await;
+    api.run_mapper().await;
     (integration, id, ticket, owner_token)
-}
-
-/// The mapper until the queue is empty (bounded); every message must be done.
-async fn mapper(api: &Api) -> usize {
-    let mut handled = 0;
-    for _ in 0..10 {
-        let messages = api.drain_queue().await;
-        if messages.is_empty() {
-            break;
-        }
-        for message in messages {
-            assert_eq!(
-                handle_message(&api.ctx, &message, 1, 5).await,
-                Handling::Done,
-                "{message:?}"
-            );
-            handled += 1;
-        }
-    }
-    handled
-}
-
-async fn scheduler(api: &Api) {
-    run_exports(&api.ctx, Instant::now() + Duration::from_secs(20))
-        .await
-        .expect("run exports");
 }
 
 #[tokio::test]
@@ -108,8 +79,8 @@ async fn an_edit_and_a_comment_whose_enqueue_failed_still_reach_zendesk() {
 
     // The queue is back; the scheduler's next run sweeps the outbox.
     let api = api.with_queue(healthy.queue.clone());
-    scheduler(&api).await;
-    assert!(mapper(&api).await >= 1);
+    api.run_scheduler().await;
+    assert!(api.run_mapper().await >= 1);
     let zendesk = api.sim.ticket(ticket).unwrap();
     assert_eq!(
         zendesk.subject.as_deref(),
@@ -133,8 +104,8 @@ async fn an_edit_and_a_comment_whose_enqueue_failed_still_reach_zendesk() {
         "cleared once pushed"
     );
     // A second sweep enqueues nothing and pushes nothing twice.
-    scheduler(&api).await;
-    mapper(&api).await;
+    api.run_scheduler().await;
+    api.run_mapper().await;
     let again = api
         .sim
         .comments(ticket)
@@ -170,7 +141,7 @@ async fn a_change_made_while_the_integration_is_inactive_is_pushed_on_activation
         .await;
     assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.text);
     // The mapper takes the messages and pushes nothing to an inactive integration.
-    assert_eq!(mapper(&api).await, 2);
+    assert_eq!(api.run_mapper().await, 2);
     assert_eq!(
         api.sim.ticket(ticket).unwrap().priority,
         Some(TicketPriority::Normal)
@@ -185,7 +156,7 @@ async fn a_change_made_while_the_integration_is_inactive_is_pushed_on_activation
         .await;
     assert_eq!(activated.status, StatusCode::OK, "{}", activated.text);
     assert_eq!(
-        mapper(&api).await,
+        api.run_mapper().await,
         1,
         "activation enqueued the pending case"
     );
@@ -241,7 +212,7 @@ async fn comments_written_before_the_publish_reach_zendesk_right_after_it() {
         .await;
     assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
     let ticket = published.json["ticket"]["ticket_number"].as_u64().unwrap();
-    mapper(&api).await;
+    api.run_mapper().await;
     let bodies: Vec<String> = api
         .sim
         .comments(ticket)
@@ -322,7 +293,7 @@ async fn a_retried_comment_with_the_same_idempotency_key_creates_one_comment() {
         .filter(|c| c["body"] == "Only once, please")
         .count();
     assert_eq!(copies, 2, "one per key: {}", shown.text);
-    mapper(&api).await;
+    api.run_mapper().await;
     let in_zendesk = api
         .sim
         .comments(ticket)

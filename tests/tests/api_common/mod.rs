@@ -14,8 +14,10 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 use zsync_api::{Auth, api_router};
 use zsync_core::context::{ServiceSettings, SyncContext, SystemClock};
+use zsync_core::export::run_exports;
 use zsync_core::message::SyncMessage;
 use zsync_core::ports::SyncQueue;
+use zsync_core::sync::{Handling, handle_message};
 use zsync_embedded::{EmbeddedQueue, EmbeddedStore, FileSecretStore};
 use zsync_mapping::zendesk::UserRole;
 use zsync_mapping::{Contact, ContactId};
@@ -197,9 +199,49 @@ impl Api {
 
     /// Integration settings pointing at the simulator.
     pub fn settings(&self, owner_id: &str, two_way: bool) -> Value {
+        settings_for(&self.sim, owner_id, two_way)
+    }
+
+    /// Another Zendesk account (its own simulator, the same API user): one account has at most
+    /// one integration (docs/sync-rules.md §2).
+    pub async fn other_account(&self) -> Simulator {
+        let sim = Simulator::start(SimConfig::default())
+            .await
+            .expect("simulator");
+        sim.add_api_user(ZD_EMAIL, ZD_TOKEN, UserRole::Admin);
+        sim
+    }
+
+    /// Creates (and optionally activates) an integration for the account of `sim`.
+    pub async fn integration_on(
+        &self,
+        sim: &Simulator,
+        token: &str,
+        owner_id: &str,
+        two_way: bool,
+        activate: bool,
+    ) -> String {
+        let created = self
+            .post("/integrations", token, settings_for(sim, owner_id, two_way))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let id = created.json["id"].as_str().expect("id").to_owned();
+        if activate {
+            let activated = self
+                .post(&format!("/integrations/{id}/activate"), token, json!({}))
+                .await;
+            assert_eq!(activated.status, StatusCode::OK, "{}", activated.text);
+        }
+        id
+    }
+}
+
+/// Integration settings pointing at `sim`.
+pub fn settings_for(sim: &Simulator, owner_id: &str, two_way: bool) -> Value {
+    {
         let mut body = json!({
             "type": "zendesk", "name": "Demo Zendesk Integration",
-            "url": self.sim.base_url(), "api_email": ZD_EMAIL, "api_token": ZD_TOKEN,
+            "url": sim.base_url(), "api_email": ZD_EMAIL, "api_token": ZD_TOKEN,
             "owner_id": owner_id, "two_way_sync": two_way,
         });
         if two_way {
@@ -207,7 +249,9 @@ impl Api {
         }
         body
     }
+}
 
+impl Api {
     /// Creates (and optionally activates) an integration; returns its id.
     pub async fn integration(
         &self,
@@ -228,6 +272,39 @@ impl Api {
             assert_eq!(activated.status, StatusCode::OK, "{}", activated.text);
         }
         id
+    }
+
+    /// The mapper until the queue is empty (bounded); every message must be done. Returns how
+    /// many messages it handled.
+    pub async fn run_mapper(&self) -> usize {
+        let mut handled = 0;
+        for _ in 0..10 {
+            let messages = self.drain_queue().await;
+            if messages.is_empty() {
+                break;
+            }
+            for message in messages {
+                assert_eq!(
+                    handle_message(&self.ctx, &message, 1, 5).await,
+                    Handling::Done,
+                    "{message:?}"
+                );
+                handled += 1;
+            }
+        }
+        handled
+    }
+
+    /// One scheduler run: sweeps the outbox and exports every active integration.
+    pub async fn run_scheduler(&self) {
+        // Above the export's MIN_PAGE_TIME, so that pages are read; the simulator ends the
+        // run long before.
+        run_exports(
+            &self.ctx,
+            std::time::Instant::now() + Duration::from_secs(60),
+        )
+        .await
+        .expect("run exports");
     }
 
     /// Every message waiting in the queue (received and acknowledged).

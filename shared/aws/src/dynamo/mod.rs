@@ -16,13 +16,15 @@ mod leases;
 mod ops;
 mod outbox;
 mod people;
+mod purge;
 mod table;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::Duration;
 use zsync_core::ports::{
-    AccountClaim, CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, StoreResult, Versioned,
+    AccountClaim, CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, PurgeProgress,
+    StoreResult, Versioned,
 };
 use zsync_mapping::{
     Case, CaseComment, CaseId, Contact, ContactId, CrmUser, ExportCursor, Integration,
@@ -91,6 +93,13 @@ impl CrmStore for DynamoStore {
         self.relink_case_impl(case, case_version, from, to).await
     }
 
+    async fn purge_integration_data(
+        &self,
+        id: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<PurgeProgress> {
+        self.purge_integration_data_impl(id, limit).await
+    }
     async fn create_user(&self, user: &CrmUser) -> StoreResult<()> {
         self.create_user_impl(user).await
     }

@@ -67,6 +67,7 @@ macro_rules! store_conformance_tests {
                 relink_moves_a_case_to_another_integration,
                 concurrent_integrations_for_one_account_one_wins,
                 concurrent_url_changes_onto_one_account_one_wins,
+                purge_removes_sync_data_in_bounded_steps,
             ]
         );
     };

@@ -19,6 +19,7 @@ use super::identity::{
     account_error, connect_with, has_linked_cases, refuse_taken_account, reset_export_cursor,
     url_frozen, verify_credentials,
 };
+use super::purge::{PURGE_BUDGET, purge_sync_data};
 use super::support::{Lease, load_integration, new_id, zendesk_for};
 use crate::context::SyncContext;
 use crate::ports::secrets::{api_token_name, webhook_secret_name};
@@ -294,24 +295,55 @@ fn clone_patch(patch: &IntegrationPatch) -> IntegrationPatch {
     }
 }
 
-/// Removes the Zendesk webhook (if active), the integration record and its secrets. What it
-/// imported (cases, contacts, comments) is kept; with the record gone nothing syncs any more.
+/// What a delete did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deletion {
+    /// The integration is gone (with its sync data, if purged).
+    Deleted,
+    /// A purge ran out of its time budget: the integration stays, deactivated, until a
+    /// repeated purge finishes (docs/sync-rules.md §2).
+    PurgeInProgress,
+}
+
+/// Removes the Zendesk webhook (if active), the integration record and its secrets, and frees
+/// its Zendesk account. What it imported (cases, contacts, comments) is kept; its ticket records
+/// stay so that a new integration for the account re-links the cases (docs/sync-rules.md §2).
+/// With `purge` its sync data goes first, in bounded steps (see `purge.rs`).
 pub async fn delete_integration(
     ctx: &SyncContext,
     caller: &Caller,
     id: &IntegrationId,
-) -> AdminResult<()> {
+    purge: bool,
+) -> AdminResult<Deletion> {
     let stored = load_integration(ctx, id).await?;
     caller.require_manage(&stored.value)?;
     let lease = lock_integration(ctx, id).await?;
     let result = async {
         remove_webhook(ctx, &stored.value).await?;
+        if purge {
+            let stored = load_integration(ctx, id).await?;
+            if stored.value.active || stored.value.webhook_id.is_some() {
+                let mut stopped = stored.value.clone();
+                stopped.active = false;
+                stopped.webhook_id = None;
+                stopped.updated_at = ctx.clock.now();
+                ctx.store
+                    .update_integration(&stopped, stored.version)
+                    .await?;
+            }
+            ctx.secrets
+                .delete(&webhook_secret_name(id.as_str()))
+                .await?;
+            if !purge_sync_data(ctx, id, PURGE_BUDGET).await? {
+                return Ok(Deletion::PurgeInProgress);
+            }
+        }
         ctx.store.delete_integration(id).await?;
         ctx.secrets
             .delete(&webhook_secret_name(id.as_str()))
             .await?;
         ctx.secrets.delete(&api_token_name(id.as_str())).await?;
-        Ok(())
+        Ok(Deletion::Deleted)
     }
     .await;
     lease.release(ctx).await;

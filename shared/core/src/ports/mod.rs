@@ -10,7 +10,7 @@ pub use queue::{Delivery, QueueError, QueueResult, SyncQueue};
 pub use secrets::{SecretError, SecretResult, SecretStore};
 pub use store::{
     ACCOUNT_ENTITY, AccountClaim, CaseFilter, ContactOutcome, CrmStore, Page, PendingPush,
-    StoreError, StoreResult, Versioned,
+    PurgeProgress, StoreError, StoreResult, Versioned,
 };
 pub use zendesk::{
     ExportFrom, NewComment, NewEndUser, NewTicket, NewWebhook, Requester,

@@ -110,6 +110,17 @@ pub struct AccountClaim {
     pub former: Vec<IntegrationId>,
 }
 
+/// One step of [`CrmStore::purge_integration_data`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PurgeProgress {
+    /// The tickets whose records this step removed (their dedupe markers are the caller's).
+    pub tickets: Vec<ZendeskId>,
+    /// Items removed by this step, records included.
+    pub removed: usize,
+    /// Nothing of the integration's sync data is left.
+    pub done: bool,
+}
+
 /// Outcome of [`CrmStore::get_or_create_contact`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContactOutcome {
@@ -157,6 +168,16 @@ pub trait CrmStore: Send + Sync {
         from: &Versioned<TicketRecord>,
         to: &TicketRecord,
     ) -> StoreResult<u64>;
+
+    /// Removes up to about `limit` items of a (deleted) integration's sync data: ticket records
+    /// (their cases stay, unlinked: `integration_id` cleared), jobs, export cursor, sync log and
+    /// outbox entries. Resumable: each call goes on where the last stopped, and
+    /// [`PurgeProgress::done`] says nothing is left. Cases and contacts are never removed.
+    async fn purge_integration_data(
+        &self,
+        id: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<PurgeProgress>;
 
     // ---- CRM users ----
     /// Creates a user; `AlreadyExists` if the id or the (normalised) e-mail is taken.

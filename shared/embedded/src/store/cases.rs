@@ -95,7 +95,7 @@ pub(crate) fn create_linked_case(
     insert_new_case(txn, case)
 }
 
-fn read_case<T: ReadableTable<&'static str, &'static [u8]>>(
+pub(crate) fn read_case<T: ReadableTable<&'static str, &'static [u8]>>(
     cases: &T,
     id: &str,
 ) -> StoreResult<Option<Stored<Case>>> {

@@ -6,6 +6,7 @@ mod expiring;
 mod jobs;
 mod outbox;
 mod port;
+mod purge;
 mod records;
 mod schema;
 

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use chrono::Duration;
 use zsync_core::ports::{
-    AccountClaim, CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, StoreResult, Versioned,
+    AccountClaim, CaseFilter, ContactOutcome, CrmStore, Page, PendingPush, PurgeProgress,
+    StoreResult, Versioned,
 };
 use zsync_mapping::{
     Case, CaseComment, CaseId, Contact, ContactId, CrmUser, ExportCursor, Integration,
@@ -11,7 +12,7 @@ use zsync_mapping::{
     ZendeskId,
 };
 
-use super::{EmbeddedStore, accounts, cases, expiring, jobs, outbox, records};
+use super::{EmbeddedStore, accounts, cases, expiring, jobs, outbox, purge, records};
 use crate::blocking::{read, write};
 
 #[async_trait]
@@ -68,6 +69,18 @@ impl CrmStore for EmbeddedStore {
         let (case, from, to) = (case.clone(), from.clone(), to.clone());
         write(&self.db, move |txn| {
             accounts::relink_case(txn, &case, case_version, &from, &to)
+        })
+        .await
+    }
+
+    async fn purge_integration_data(
+        &self,
+        id: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<PurgeProgress> {
+        let id = id.clone();
+        write(&self.db, move |txn| {
+            purge::purge_integration_data(txn, &id, limit)
         })
         .await
     }
