@@ -7,6 +7,7 @@ mod cases;
 mod concurrency;
 mod jobs;
 mod outbox;
+mod purge;
 mod records;
 
 pub use accounts::*;
@@ -14,6 +15,7 @@ pub use cases::*;
 pub use concurrency::*;
 pub use jobs::*;
 pub use outbox::*;
+pub use purge::*;
 pub use records::*;
 
 use zsync_core::ports::{Page, StoreError, StoreResult};
