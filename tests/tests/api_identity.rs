@@ -6,9 +6,12 @@
 mod api_common;
 
 use api_common::{Api, PUBLIC_URL, ZD_EMAIL, ZD_TOKEN, settings_for, token};
+use std::time::Duration;
+
 use axum::http::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
+use zsync_core::admin::{Caller, Deletion, Identity, delete_integration_within};
 use zsync_core::ports::secrets::{api_token_name, webhook_secret_name};
 use zsync_mapping::IntegrationId;
 use zsync_mapping::zendesk::UserRole;
@@ -385,4 +388,76 @@ async fn purge_removes_the_sync_data_and_keeps_the_cases_unlinked() {
         )
         .await;
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+}
+
+#[tokio::test]
+async fn a_purge_that_runs_out_of_time_keeps_the_integration_deactivated_and_resumes() {
+    let api = Api::start().await;
+    let (owner, owner_token) = api.user("owner@crm.example.com", false).await;
+    // More than one purge step (100 items): tickets, their log lines, the job.
+    seed(&api.sim, 120);
+    let id = api.integration(&owner_token, &owner, false, true).await;
+    sync(&api).await;
+    let integration = IntegrationId::new(id.clone());
+    let caller = Caller::resolve(
+        &api.ctx,
+        &Identity {
+            email: "owner@crm.example.com".into(),
+            admin_claim: false,
+        },
+    )
+    .await
+    .expect("caller");
+
+    let first = delete_integration_within(&api.ctx, &caller, &integration, Some(Duration::ZERO))
+        .await
+        .expect("first step");
+    assert_eq!(first, Deletion::PurgeInProgress);
+    let shown = api.get(&format!("/integrations/{id}"), &owner_token).await;
+    assert_eq!(
+        shown.status,
+        StatusCode::OK,
+        "the integration stays until purged"
+    );
+    assert_eq!(
+        shown.json["active"], false,
+        "deactivated: nothing syncs into it"
+    );
+    assert!(api.sim.webhooks().is_empty());
+    let records = futures::future::join_all(
+        api.sim
+            .tickets()
+            .iter()
+            .map(|t| api.ctx.store.get_ticket_record(&integration, t.id)),
+    )
+    .await;
+    let remaining = records.iter().filter(|r| matches!(r, Ok(Some(_)))).count();
+    assert!(
+        remaining > 0 && remaining < 120,
+        "one bounded step ran: {remaining} left"
+    );
+
+    let mut finished = false;
+    for _ in 0..20 {
+        match delete_integration_within(&api.ctx, &caller, &integration, Some(Duration::ZERO))
+            .await
+            .expect("step")
+        {
+            Deletion::Deleted => {
+                finished = true;
+                break;
+            }
+            Deletion::PurgeInProgress => {}
+        }
+    }
+    assert!(finished, "repeated purges finish");
+    assert_eq!(
+        api.get(&format!("/integrations/{id}"), &owner_token)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let unlinked = cases(&api, &owner_token).await;
+    assert_eq!(unlinked.len(), 120);
+    assert!(unlinked.iter().all(|c| c["integration_id"].is_null()));
 }

@@ -315,12 +315,25 @@ pub async fn delete_integration(
     id: &IntegrationId,
     purge: bool,
 ) -> AdminResult<Deletion> {
+    let budget = purge.then_some(PURGE_BUDGET);
+    delete_integration_within(ctx, caller, id, budget).await
+}
+
+/// [`delete_integration`] with the purge's time budget named (`None`: no purge). A purge that
+/// has data left after `budget` answers [`Deletion::PurgeInProgress`]; at least one bounded
+/// step runs per call, so repeated calls finish.
+pub async fn delete_integration_within(
+    ctx: &SyncContext,
+    caller: &Caller,
+    id: &IntegrationId,
+    purge: Option<std::time::Duration>,
+) -> AdminResult<Deletion> {
     let stored = load_integration(ctx, id).await?;
     caller.require_manage(&stored.value)?;
     let lease = lock_integration(ctx, id).await?;
     let result = async {
         remove_webhook(ctx, &stored.value).await?;
-        if purge {
+        if let Some(budget) = purge {
             let stored = load_integration(ctx, id).await?;
             if stored.value.active || stored.value.webhook_id.is_some() {
                 let mut stopped = stored.value.clone();
@@ -334,7 +347,7 @@ pub async fn delete_integration(
             ctx.secrets
                 .delete(&webhook_secret_name(id.as_str()))
                 .await?;
-            if !purge_sync_data(ctx, id, PURGE_BUDGET).await? {
+            if !purge_sync_data(ctx, id, budget).await? {
                 return Ok(Deletion::PurgeInProgress);
             }
         }
