@@ -223,7 +223,16 @@ async fn schedule_sync_creates_a_job_listed_newest_first() {
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
 
-    let id = api.integration(&owner_token, &owner, false, true).await;
+    // One Zendesk account has one integration: the same one, activated.
+    let activated = api
+        .post(
+            &format!("/integrations/{inactive}/activate"),
+            &owner_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(activated.status, StatusCode::OK, "{}", activated.text);
+    let id = inactive;
     let first = api
         .call(
             Method::POST,

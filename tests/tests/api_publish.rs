@@ -120,7 +120,10 @@ async fn publishing_is_refused_with_two_way_off_or_bad_input() {
         unknown.json["error"]["fields"][0]["field"],
         "integration_id"
     );
-    let inactive = api.integration(&owner_token, &owner, true, false).await;
+    let other_account = api.other_account().await;
+    let inactive = api
+        .integration_on(&other_account, &owner_token, &owner, true, false)
+        .await;
     let refused = api
         .post(&path, &owner_token, json!({"integration_id": inactive}))
         .await;

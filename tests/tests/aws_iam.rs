@@ -334,7 +334,13 @@ async fn the_api_serves_every_route_with_its_role() {
         .await,
         StatusCode::OK,
     );
-    // A new API token: PutSecretValue.
+    // A new API token of an active integration: checked with Zendesk (users/me), then
+    // PutSecretValue.
+    w.sim.add_api_user(
+        aws_iam_common::ZD_EMAIL,
+        "zd-token-rotated-91",
+        UserRole::Admin,
+    );
     let edit = call(
         Method::PATCH,
         "/integrations/{id}",
@@ -347,10 +353,43 @@ async fn the_api_serves_every_route_with_its_role() {
         w.admin_secret(&api_token_name(&id)).await.as_deref(),
         Some("zd-token-rotated-91")
     );
-    w.sim.add_api_user(
+    // The account claim (docs/sync-rules.md §2): a second integration for the account is
+    // refused by the claim's condition; moving to another account and back (nothing imported
+    // yet) moves the claim and the webhook.
+    let owner = edit.json["owner_id"].clone();
+    let duplicate = call(
+        Method::POST,
+        "/integrations",
+        "/integrations".into(),
+        Some(json!({
+            "type": "zendesk", "name": "Acme twice", "url": w.sim.base_url(),
+            "api_email": aws_iam_common::ZD_EMAIL, "api_token": "zd-token-rotated-91",
+            "owner_id": owner,
+        })),
+    )
+    .await;
+    ok(&duplicate, StatusCode::CONFLICT);
+    let other = zsync_zendesk_sim::Simulator::start(zsync_zendesk_sim::SimConfig::default())
+        .await
+        .expect("simulator");
+    other.add_api_user(
         aws_iam_common::ZD_EMAIL,
         "zd-token-rotated-91",
         UserRole::Admin,
+    );
+    for url in [other.base_url(), w.sim.base_url()] {
+        let moved = call(
+            Method::PATCH,
+            "/integrations/{id}",
+            format!("/integrations/{id}"),
+            Some(json!({"url": url})),
+        )
+        .await;
+        ok(&moved, StatusCode::OK);
+    }
+    assert!(
+        other.webhooks().is_empty(),
+        "moved back: its webhook is gone"
     );
 
     // A sync job through the API, run by the scheduler and the mapper.
@@ -485,14 +524,36 @@ async fn the_api_serves_every_route_with_its_role() {
         StatusCode::OK,
     );
     assert!(w.admin_secret(&webhook_secret_name(&id)).await.is_some());
+    // A purge: cases found on GSI3 and unlinked, jobs, cursor, log and outbox deleted.
     let deleted = call(
         Method::DELETE,
         "/integrations/{id}",
-        format!("/integrations/{id}"),
+        format!("/integrations/{id}?purge=true"),
         None,
     )
     .await;
-    assert!(deleted.status.is_success(), "{}", deleted.text);
+    ok(&deleted, StatusCode::NO_CONTENT);
+    let integration = zsync_mapping::IntegrationId::new(id.clone());
+    assert!(
+        w.admin_store
+            .list_jobs(&integration, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        w.admin_store
+            .get_export_cursor(&integration)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let unlinked = w
+        .admin_store
+        .get_case(&zsync_mapping::CaseId::new(case.clone()))
+        .await
+        .unwrap();
+    assert_eq!(unlinked.expect("the case stays").value.integration_id, None);
     assert_eq!(w.admin_secret(&webhook_secret_name(&id)).await, None);
     assert_eq!(w.admin_secret(&api_token_name(&id)).await, None);
 

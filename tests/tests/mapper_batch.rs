@@ -23,6 +23,8 @@ async fn integration_without_token(w: &World) -> IntegrationId {
         .unwrap()
         .value;
     integration.id = IntegrationId::new("int-no-token");
+    // Another account (nothing listens there): one account has one integration.
+    integration.url = "http://127.0.0.1:9".into();
     w.store().create_integration(&integration).await.unwrap();
     integration.id
 }

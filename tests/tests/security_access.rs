@@ -213,6 +213,17 @@ async fn integration_urls_must_be_zendesk_accounts_unless_insecure_is_allowed() 
         let (status, json) = post(same_host).await;
         assert_eq!(status, StatusCode::CREATED, "{same_host:?}: {json}");
         assert_eq!(json["url"], "https://acme.zendesk.com");
+        // One account, one integration (docs/sync-rules.md §2): make room for the next spelling.
+        let id = json["id"].as_str().expect("id");
+        let deleted = api
+            .call(
+                Method::DELETE,
+                &format!("/integrations/{id}"),
+                Some(&owner_token),
+                None,
+            )
+            .await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
     }
 
     // The lenient deployment (local simulator) takes loopback http with a port, but never

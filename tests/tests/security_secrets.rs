@@ -165,7 +165,8 @@ async fn no_secret_in_responses_logs_or_debug_output_across_a_full_sync() {
 
     // A failing activation: Zendesk refuses the (wrong) token.
     let wrong_token = "zd-wrong-token-0b1d2c";
-    let mut settings = api.settings(&owner, false);
+    let other_account = api.other_account().await;
+    let mut settings = api_common::settings_for(&other_account, &owner, false);
     settings["api_token"] = json!(wrong_token);
     let other = api.post("/integrations", &owner_token, settings).await;
     let other_id = other.json["id"].as_str().unwrap().to_owned();

@@ -108,8 +108,9 @@ async fn forged_tampered_stale_and_unsigned_deliveries_are_refused() {
 
     // Signed for another integration: its secret does not open this one.
     let other_owner = api.user("other@crm.example.com", false).await;
+    let other_account = api.other_account().await;
     let other = api
-        .integration(&other_owner.1, &other_owner.0, false, true)
+        .integration_on(&other_account, &other_owner.1, &other_owner.0, false, true)
         .await;
     let other_secret = api
         .ctx

@@ -275,6 +275,16 @@ pub struct CaseListParams {
     pub limit: Option<String>,
 }
 
+/// `DELETE /integrations/{id}` options (docs/sync-rules.md §2 lifecycle).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteIntegrationParams {
+    /// `true` also removes the integration's ticket records, sync log, jobs, export cursor and
+    /// dedupe records (cases and contacts stay, unlinked); `false` or absent: a plain delete.
+    pub purge: Option<bool>,
+}
+
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
 

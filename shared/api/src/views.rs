@@ -57,6 +57,16 @@ impl From<Integration> for IntegrationView {
     }
 }
 
+/// `DELETE /integrations/{id}?purge=true` that ran out of time: repeat it to go on.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PurgeInProgress)]
+pub struct PurgeInProgressView {
+    /// Always `purging`.
+    #[schema(example = "purging")]
+    pub status: &'static str,
+    pub message: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = User)]
 pub struct UserView {

@@ -68,6 +68,16 @@ pub fn normalize_integration_url(raw: &str, allow_insecure: bool) -> Result<Stri
     })
 }
 
+/// The Zendesk account a normalised integration URL names: its host (and port, for simulators),
+/// without the scheme. An integration is identified by its account (docs/sync-rules.md §2), so
+/// `https://acme.zendesk.com` and `http://acme.zendesk.com` are the same account. Stores key the
+/// one-integration-per-account claim by it.
+pub fn account_key(normalized_url: &str) -> String {
+    let trimmed = normalized_url.trim();
+    let without_scheme = trimmed.split_once("://").map_or(trimmed, |(_, rest)| rest);
+    without_scheme.trim_end_matches('/').to_ascii_lowercase()
+}
+
 /// `<sub>.zendesk.com` with one DNS label as the subdomain.
 fn is_zendesk_account_host(host: &str) -> bool {
     let Some(sub) = host.strip_suffix(".zendesk.com") else {
@@ -166,7 +176,36 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_account_is_the_host_and_port_of_the_normalised_url() {
+        assert_eq!(account_key("https://acme.zendesk.com"), "acme.zendesk.com");
+        assert_eq!(account_key("http://acme.zendesk.com"), "acme.zendesk.com");
+        assert_eq!(account_key("http://127.0.0.1:8081"), "127.0.0.1:8081");
+        assert_ne!(
+            account_key("http://127.0.0.1:8081"),
+            account_key("http://127.0.0.1:8082")
+        );
+        assert_ne!(
+            account_key("https://acme.zendesk.com"),
+            account_key("https://acme2.zendesk.com")
+        );
+    }
+
     proptest! {
+        #[test]
+        fn spellings_of_one_url_are_one_account(
+            sub in "[a-z0-9]{1,12}",
+            upper in any::<bool>(),
+            scheme in "(https://)?",
+            slash in "/?",
+        ) {
+            let host = format!("{sub}.zendesk.com");
+            let shown = if upper { host.to_uppercase() } else { host.clone() };
+            let raw = format!("{scheme}{shown}{slash}");
+            let normalised = normalize_integration_url(&raw, false);
+            prop_assert_eq!(normalised.as_deref().map(account_key), Ok(host));
+        }
+
         #[test]
         fn normalisation_is_idempotent(raw in ".{0,40}", insecure in any::<bool>()) {
             if let Ok(once) = normalize_integration_url(&raw, insecure) {

@@ -200,9 +200,49 @@ impl Api {
 
     /// Integration settings pointing at the simulator.
     pub fn settings(&self, owner_id: &str, two_way: bool) -> Value {
+        settings_for(&self.sim, owner_id, two_way)
+    }
+
+    /// Another Zendesk account (its own simulator, the same API user): one account has at most
+    /// one integration (docs/sync-rules.md §2).
+    pub async fn other_account(&self) -> Simulator {
+        let sim = Simulator::start(SimConfig::default())
+            .await
+            .expect("simulator");
+        sim.add_api_user(ZD_EMAIL, ZD_TOKEN, UserRole::Admin);
+        sim
+    }
+
+    /// Creates (and optionally activates) an integration for the account of `sim`.
+    pub async fn integration_on(
+        &self,
+        sim: &Simulator,
+        token: &str,
+        owner_id: &str,
+        two_way: bool,
+        activate: bool,
+    ) -> String {
+        let created = self
+            .post("/integrations", token, settings_for(sim, owner_id, two_way))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let id = created.json["id"].as_str().expect("id").to_owned();
+        if activate {
+            let activated = self
+                .post(&format!("/integrations/{id}/activate"), token, json!({}))
+                .await;
+            assert_eq!(activated.status, StatusCode::OK, "{}", activated.text);
+        }
+        id
+    }
+}
+
+/// Integration settings pointing at `sim`.
+pub fn settings_for(sim: &Simulator, owner_id: &str, two_way: bool) -> Value {
+    {
         let mut body = json!({
             "type": "zendesk", "name": "Demo Zendesk Integration",
-            "url": self.sim.base_url(), "api_email": ZD_EMAIL, "api_token": ZD_TOKEN,
+            "url": sim.base_url(), "api_email": ZD_EMAIL, "api_token": ZD_TOKEN,
             "owner_id": owner_id, "two_way_sync": two_way,
         });
         if two_way {
@@ -210,7 +250,9 @@ impl Api {
         }
         body
     }
+}
 
+impl Api {
     /// Creates (and optionally activates) an integration; returns its id.
     pub async fn integration(
         &self,

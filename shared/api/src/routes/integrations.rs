@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use zsync_core::admin;
 use zsync_mapping::{IntegrationId, JobId};
 
@@ -12,9 +13,10 @@ use crate::body::{JsonBody, QueryParams, UncheckedJsonBody};
 use crate::error::{ApiError, ErrorBody};
 use crate::log_params::LogListParams;
 use crate::requests::{
-    CreateIntegrationRequest, PageParams, PatchIntegrationRequest, SyncRequest, parse_limit,
+    CreateIntegrationRequest, DeleteIntegrationParams, PageParams, PatchIntegrationRequest,
+    SyncRequest, parse_limit,
 };
-use crate::views::{IntegrationView, Items, JobView, LogEntryView, PageOf};
+use crate::views::{IntegrationView, Items, JobView, LogEntryView, PageOf, PurgeInProgressView};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -24,6 +26,7 @@ type ApiResult<T> = Result<T, ApiError>;
               (status = 400, body = ErrorBody, description = "invalid fields, or `owner_id` names no CRM user"),
               (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "a non-admin named someone else as the owner"),
+              (status = 409, body = ErrorBody, description = "`account_has_integration`: the Zendesk account already has an integration, whoever owns it"),
               (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_integration(
@@ -69,8 +72,10 @@ pub async fn show_integration(
     responses((status = 200, body = IntegrationView), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "no such integration (whatever the body)"),
-              (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 415, body = ErrorBody)),
+              (status = 409, body = ErrorBody, description = "`url_frozen`: the url names another Zendesk account but tickets were already imported (create a new integration instead); `account_has_integration`: that account already has an integration; `operation_in_progress`, `concurrent_update`"),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "the integration is active and Zendesk refused the new url, api_email or api_token (`users/me`); nothing was saved"),
+              (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn edit_integration(
     State(state): State<AppState>,
@@ -87,18 +92,37 @@ pub async fn edit_integration(
 }
 
 #[utoipa::path(delete, path = "/integrations/{id}", tag = "integrations",
-    params(("id" = String, Path, description = "integration id")),
-    responses((status = 204, description = "deleted; its webhook and secrets are removed, imported data is kept"),
+    params(("id" = String, Path, description = "integration id"), DeleteIntegrationParams),
+    responses((status = 204, description = "deleted; its webhook and secrets are removed and its Zendesk account freed. Cases and contacts are kept; without `purge` their ticket records stay too, so a new integration for the same account re-links the cases on its first sync"),
+              (status = 202, body = PurgeInProgressView, description = "`purge=true` ran out of time: the integration stays, deactivated, with part of its sync data removed; repeat the request to go on"),
+              (status = 400, body = ErrorBody, description = "`purge` is not `true` or `false`, or an unknown query parameter"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody)),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "another request is changing the integration")),
     security(("bearer" = [])))]
 pub async fn delete_integration(
     State(state): State<AppState>,
     AuthedCaller(caller): AuthedCaller,
     Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    admin::delete_integration(&state.ctx, &caller, &IntegrationId::new(id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    QueryParams(params): QueryParams<DeleteIntegrationParams>,
+) -> ApiResult<Response> {
+    let id = IntegrationId::new(id);
+    let purge = params.purge.unwrap_or(false);
+    Ok(
+        match admin::delete_integration(&state.ctx, &caller, &id, purge).await? {
+            admin::Deletion::Deleted => StatusCode::NO_CONTENT.into_response(),
+            admin::Deletion::PurgeInProgress => (
+                StatusCode::ACCEPTED,
+                Json(PurgeInProgressView {
+                    status: "purging",
+                    message: format!(
+                        "integration {id} is being purged; repeat the request to go on"
+                    ),
+                }),
+            )
+                .into_response(),
+        },
+    )
 }
 
 #[utoipa::path(post, path = "/integrations/{id}/activate", tag = "integrations",

@@ -17,13 +17,13 @@ use super::keys;
 use super::ops::{Filter, QuerySpec, failed_at, put_if_absent};
 
 const CASE: &str = "case";
-const RECORD: &str = "ticket_record";
+pub(super) const RECORD: &str = "ticket_record";
 const COMMENT: &str = "comment";
 const CASE_SK: &str = "CASE";
-const RECORD_SK: &str = "RECORD";
-const LINK_SK: &str = "TICKET";
+pub(super) const RECORD_SK: &str = "RECORD";
+pub(super) const LINK_SK: &str = "TICKET";
 
-fn record_key(integration: &IntegrationId, number: ZendeskId) -> String {
+pub(super) fn record_key(integration: &IntegrationId, number: ZendeskId) -> String {
     format!("{integration}#{number}")
 }
 
@@ -64,7 +64,7 @@ pub(super) fn case_item(case: &Case) -> StoreResult<Item> {
     Ok(item)
 }
 
-fn record_item(record: &TicketRecord) -> StoreResult<Item> {
+pub(super) fn record_item(record: &TicketRecord) -> StoreResult<Item> {
     let key = record_key(&record.integration_id, record.ticket_number);
     encode(
         record,
@@ -75,7 +75,7 @@ fn record_item(record: &TicketRecord) -> StoreResult<Item> {
     )
 }
 
-fn link_item(record: &TicketRecord) -> Item {
+pub(super) fn link_item(record: &TicketRecord) -> Item {
     [
         (keys::PK, s(keys::case_pk(&record.case_id))),
         (keys::SK, s(LINK_SK)),

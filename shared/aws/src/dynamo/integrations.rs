@@ -41,7 +41,7 @@ impl DynamoStore {
     ) -> StoreResult<()> {
         let mut item = integration_item(integration)?;
         item.insert(keys::VERSION.to_owned(), n(1));
-        self.put_new(item, ENTITY, integration.id.as_str()).await
+        self.create_claiming(item, integration).await
     }
 
     pub(super) async fn get_integration_impl(
@@ -76,11 +76,16 @@ impl DynamoStore {
         expected_version: u64,
     ) -> StoreResult<u64> {
         let item = integration_item(integration)?;
-        self.put_versioned(item, ENTITY, integration.id.as_str(), expected_version)
+        self.update_claiming(item, integration, expected_version)
             .await
     }
 
     pub(super) async fn delete_integration_impl(&self, id: &IntegrationId) -> StoreResult<()> {
+        self.delete_releasing(id).await
+    }
+
+    /// The integration item alone, without its account claim.
+    pub(super) async fn delete_integration_item(&self, id: &IntegrationId) -> StoreResult<()> {
         self.client
             .delete_item()
             .table_name(&self.table)

@@ -41,6 +41,12 @@ pub fn integration_sk(id: &IntegrationId) -> String {
     format!("INTEGRATION#{id}")
 }
 
+/// The claim of a Zendesk account (its holder and former holders), docs/sync-rules.md §2.
+pub fn account_pk(account: &str) -> String {
+    format!("ACCOUNT#{account}")
+}
+pub const ACCOUNT_SK: &str = "ACCOUNT";
+
 pub fn user_pk(id: &UserId) -> String {
     format!("USER#{id}")
 }

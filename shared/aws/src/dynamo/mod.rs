@@ -2,6 +2,7 @@
 //! Every create is conditional on absence, every update on the version read, and everything
 //! that must be unique together is written in one transaction.
 
+mod accounts;
 mod case_list;
 mod cases;
 mod comments;
@@ -16,13 +17,15 @@ mod leases;
 mod ops;
 mod outbox;
 mod people;
+mod purge;
 mod table;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::Duration;
 use zsync_core::ports::{
-    CaseFilter, ContactOutcome, CrmStore, LogFilter, Page, PendingPush, StoreResult, Versioned,
+    AccountClaim, CaseFilter, ContactOutcome, CrmStore, LogFilter, Page, PendingPush,
+    PurgeProgress, StoreResult, Versioned,
 };
 use zsync_mapping::contact_link::{ContactChange, ZendeskUserLink};
 use zsync_mapping::{
@@ -79,7 +82,26 @@ impl CrmStore for DynamoStore {
     async fn delete_integration(&self, id: &IntegrationId) -> StoreResult<()> {
         self.delete_integration_impl(id).await
     }
+    async fn get_account(&self, account: &str) -> StoreResult<Option<AccountClaim>> {
+        self.get_account_impl(account).await
+    }
+    async fn relink_case(
+        &self,
+        case: &Case,
+        case_version: u64,
+        from: &Versioned<TicketRecord>,
+        to: &TicketRecord,
+    ) -> StoreResult<u64> {
+        self.relink_case_impl(case, case_version, from, to).await
+    }
 
+    async fn purge_integration_data(
+        &self,
+        id: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<PurgeProgress> {
+        self.purge_integration_data_impl(id, limit).await
+    }
     async fn create_user(&self, user: &CrmUser) -> StoreResult<()> {
         self.create_user_impl(user).await
     }

@@ -332,3 +332,17 @@ pub fn put_if_absent(table: &str, item: Item) -> StoreResult<TransactWriteItem> 
 pub fn failed_at(codes: &[String], index: usize) -> bool {
     codes.get(index).is_some_and(|c| c == CONDITION_FAILED)
 }
+
+/// A transaction element that replaces `item` (carrying its next version) only if the stored
+/// one is at `expected`.
+pub fn put_if_version(table: &str, item: Item, expected: u64) -> StoreResult<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_exists(PK) AND #version = :expected")
+        .expression_attribute_names("#version", keys::VERSION)
+        .expression_attribute_values(":expected", n(expected))
+        .build()
+        .map_err(|e| StoreError::Unavailable(format!("building a transaction: {e}")))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}

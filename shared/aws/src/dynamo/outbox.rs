@@ -22,7 +22,7 @@ use super::ops::{Filter, QuerySpec, failed_at};
 const CASE: &str = "case";
 const CASE_SK_PREFIX: &str = "CASE#";
 
-fn pushes_pk(integration: &IntegrationId) -> String {
+pub(super) fn pushes_pk(integration: &IntegrationId) -> String {
     format!("PUSHES#{integration}")
 }
 

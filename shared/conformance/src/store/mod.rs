@@ -2,6 +2,7 @@
 //!
 //! Run it with [`store_conformance_tests!`](crate::store_conformance_tests).
 
+mod accounts;
 mod case_search;
 mod cases;
 mod concurrency;
@@ -9,8 +10,10 @@ mod contact_links;
 mod jobs;
 mod outbox;
 mod paging;
+mod purge;
 mod records;
 
+pub use accounts::*;
 pub use case_search::*;
 pub use cases::*;
 pub use concurrency::*;
@@ -18,6 +21,7 @@ pub use contact_links::*;
 pub use jobs::*;
 pub use outbox::*;
 pub use paging::*;
+pub use purge::*;
 pub use records::*;
 
 use zsync_core::ports::{Page, StoreError, StoreResult};
@@ -72,6 +76,13 @@ macro_rules! store_conformance_tests {
                 concurrent_lease_acquire_one_holder,
                 concurrent_remember_once_one_true,
                 concurrent_zendesk_user_link_creation_one_wins,
+                one_integration_per_account,
+                url_change_moves_the_account_claim,
+                deleting_frees_the_account_and_remembers_the_holder,
+                relink_moves_a_case_to_another_integration,
+                concurrent_integrations_for_one_account_one_wins,
+                concurrent_url_changes_onto_one_account_one_wins,
+                purge_removes_sync_data_in_bounded_steps,
             ]
         );
     };

@@ -5,6 +5,7 @@ use zsync_mapping::{Integration, IntegrationId};
 
 use super::caller::Caller;
 use super::error::{AdminError, AdminResult};
+use super::identity::verify_credentials;
 use super::integrations::lock_integration;
 use super::support::{load_integration, zendesk_for};
 use crate::context::SyncContext;
@@ -14,6 +15,18 @@ use crate::ports::{NewWebhook, TICKET_EVENT_SUBSCRIPTIONS, ZendeskError};
 /// Where Zendesk delivers this integration's events.
 pub fn webhook_endpoint(public_url: &str, id: &IntegrationId) -> String {
     format!("{}/webhooks/zendesk/{id}", public_url.trim_end_matches('/'))
+}
+
+/// The ticket-events webhook of an integration, delivering to its route.
+pub(crate) fn ticket_events_webhook(ctx: &SyncContext, integration: &Integration) -> NewWebhook {
+    NewWebhook {
+        name: format!("zendesk-sync {}", integration.name),
+        endpoint: webhook_endpoint(&ctx.settings.public_url, &integration.id),
+        subscriptions: TICKET_EVENT_SUBSCRIPTIONS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+    }
 }
 
 pub async fn activate_integration(
@@ -37,32 +50,12 @@ pub async fn activate_integration(
 async fn activate_locked(ctx: &SyncContext, id: &IntegrationId) -> AdminResult<Integration> {
     let stored = load_integration(ctx, id).await?;
     let zendesk = zendesk_for(ctx, &stored.value).await?;
-    // Zendesk answers a bad token with 200 and an anonymous user; the client reports that as
-    // an auth error, and a user without id is refused here as well.
-    match zendesk.current_user().await {
-        Ok(user) if user.id != 0 => {}
-        Ok(_) => {
-            return Err(AdminError::CredentialsRejected(
-                "Zendesk answered with the anonymous user".to_owned(),
-            ));
-        }
-        Err(ZendeskError::Auth { reason, .. }) => {
-            return Err(AdminError::CredentialsRejected(reason));
-        }
-        Err(e) => return Err(e.into()),
-    }
+    verify_credentials(zendesk.as_ref()).await?;
     if stored.value.active && stored.value.webhook_id.is_some() {
         return Ok(stored.value);
     }
     let webhook = zendesk
-        .create_webhook(&NewWebhook {
-            name: format!("zendesk-sync {}", stored.value.name),
-            endpoint: webhook_endpoint(&ctx.settings.public_url, id),
-            subscriptions: TICKET_EVENT_SUBSCRIPTIONS
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
-        })
+        .create_webhook(&ticket_events_webhook(ctx, &stored.value))
         .await?;
     let saved = async {
         let secret = zendesk.webhook_signing_secret(&webhook.id).await?;

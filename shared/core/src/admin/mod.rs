@@ -6,10 +6,12 @@ mod activation;
 mod caller;
 mod cases;
 mod error;
+mod identity;
 mod integrations;
 mod jobs;
 mod people;
 mod publish;
+mod purge;
 mod support;
 
 pub use activation::{activate_integration, deactivate_integration, webhook_endpoint};
@@ -20,7 +22,8 @@ pub use cases::{
 };
 pub use error::{AdminError, AdminResult, FieldCheck};
 pub use integrations::{
-    create_integration, delete_integration, edit_integration, list_integrations, show_integration,
+    Deletion, create_integration, delete_integration, delete_integration_within, edit_integration,
+    list_integrations, show_integration,
 };
 pub use jobs::{list_jobs, list_log, schedule_integration_sync, show_job};
 pub use people::{NewUser, create_user, list_contacts, list_users, show_contact};

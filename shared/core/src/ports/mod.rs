@@ -9,8 +9,8 @@ pub mod zendesk;
 pub use queue::{Delivery, QueueError, QueueResult, SyncQueue};
 pub use secrets::{SecretError, SecretResult, SecretStore};
 pub use store::{
-    CaseFilter, ContactOutcome, CrmStore, LogFilter, Page, PendingPush, StoreError, StoreResult,
-    Versioned,
+    ACCOUNT_ENTITY, AccountClaim, CaseFilter, ContactOutcome, CrmStore, LogFilter, Page,
+    PendingPush, PurgeProgress, StoreError, StoreResult, Versioned,
 };
 pub use zendesk::{
     ExportFrom, NewComment, NewEndUser, NewTicket, NewWebhook, Requester,

@@ -105,6 +105,32 @@ pub struct PendingPush {
     pub marks: u64,
 }
 
+/// The entity named by `AlreadyExists` when a Zendesk account already has an integration.
+pub const ACCOUNT_ENTITY: &str = "zendesk account";
+
+/// Who holds a Zendesk account (docs/sync-rules.md §2 lifecycle: one integration per account).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountClaim {
+    /// [`account_key`](zsync_mapping::integration_url::account_key) of the integrations' URL.
+    pub account: String,
+    /// The integration holding the account now, if any.
+    pub integration: Option<IntegrationId>,
+    /// Deleted integrations that held it, oldest first: their ticket records are where a new
+    /// integration finds the account's cases again.
+    pub former: Vec<IntegrationId>,
+}
+
+/// One step of [`CrmStore::purge_integration_data`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PurgeProgress {
+    /// The tickets whose records this step removed (their dedupe markers are the caller's).
+    pub tickets: Vec<ZendeskId>,
+    /// Items removed by this step, records included.
+    pub removed: usize,
+    /// Nothing of the integration's sync data is left.
+    pub done: bool,
+}
+
 /// Outcome of [`CrmStore::get_or_create_contact`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContactOutcome {
@@ -115,7 +141,9 @@ pub struct ContactOutcome {
 #[async_trait]
 pub trait CrmStore: Send + Sync {
     // ---- integrations ----
-    /// Creates an integration at version 1.
+    /// Creates an integration at version 1 and, in the same atomic write, claims its Zendesk
+    /// account ([`account_key`](zsync_mapping::integration_url::account_key) of its `url`): `AlreadyExists` with entity [`ACCOUNT_ENTITY`]
+    /// (and nothing written) if another integration holds the account.
     async fn create_integration(&self, integration: &Integration) -> StoreResult<()>;
     async fn get_integration(
         &self,
@@ -124,13 +152,42 @@ pub trait CrmStore: Send + Sync {
     /// Every integration (a deployment has few; no pagination).
     async fn list_integrations(&self) -> StoreResult<Vec<Versioned<Integration>>>;
     /// Replaces the integration if it is still at `expected_version`; returns the new version.
+    /// A `url` naming another account moves the account claim in the same atomic write:
+    /// `AlreadyExists` ([`ACCOUNT_ENTITY`]) if another integration holds the new account.
     async fn update_integration(
         &self,
         integration: &Integration,
         expected_version: u64,
     ) -> StoreResult<u64>;
-    /// Deletes the integration record (idempotent). Imported data is kept.
+    /// Deletes the integration record (idempotent) and releases its account claim, remembering
+    /// the integration among the account's `former` holders (its ticket records stay, so a
+    /// later integration for the account can re-link their cases). Imported data is kept.
     async fn delete_integration(&self, id: &IntegrationId) -> StoreResult<()>;
+    /// The claim on a Zendesk account (keyed by [`account_key`](zsync_mapping::integration_url::account_key)); `None` if no integration
+    /// ever held it.
+    async fn get_account(&self, account: &str) -> StoreResult<Option<AccountClaim>>;
+    /// Moves the ticket record `from` (of a deleted integration) to `to` — same case, same
+    /// ticket, another integration — and writes `case` (its `integration_id` now `to`'s), all
+    /// in one atomic write: the old record is removed, the new one created, the case's link
+    /// re-pointed. `VersionConflict` if the case or the old record changed since read,
+    /// `AlreadyExists` if `to` exists; nothing is written then. Returns the case's new version.
+    async fn relink_case(
+        &self,
+        case: &Case,
+        case_version: u64,
+        from: &Versioned<TicketRecord>,
+        to: &TicketRecord,
+    ) -> StoreResult<u64>;
+
+    /// Removes up to about `limit` items of a (deleted) integration's sync data: ticket records
+    /// (their cases stay, unlinked: `integration_id` cleared), jobs, export cursor, sync log and
+    /// outbox entries. Resumable: each call goes on where the last stopped, and
+    /// [`PurgeProgress::done`] says nothing is left. Cases and contacts are never removed.
+    async fn purge_integration_data(
+        &self,
+        id: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<PurgeProgress>;
 
     // ---- CRM users ----
     /// Creates a user; `AlreadyExists` if the id or the (normalised) e-mail is taken.

@@ -20,6 +20,7 @@ use crate::sync::SyncError;
 use crate::sync::comments::{CommentMode, apply_comments};
 use crate::sync::people::{PeopleBook, referenced_by};
 use crate::sync::push::{note_pushed, ticket_changes, without_pushed};
+use crate::sync::relink::relink_former_case;
 use crate::sync::session::Session;
 use crate::sync::sighting::first_sighting;
 
@@ -190,6 +191,9 @@ impl Apply<'_, '_> {
         let record = store
             .get_ticket_record(self.session.id(), ticket.id)
             .await?;
+        if record.is_none() && relink_former_case(self.session, ticket.id).await? {
+            return Ok(Step::Redo(None));
+        }
         match (
             disposition(ticket, record.as_ref().map(|r| &r.value)),
             record,

@@ -12,6 +12,7 @@ use crate::sync::apply::{ApplyOutcome, ApplyReport, apply_state};
 use crate::sync::comments::{CommentMode, apply_comments};
 use crate::sync::people::PeopleBook;
 use crate::sync::push::field_names;
+use crate::sync::relink::relink_former_case;
 use crate::sync::session::Session;
 use crate::sync::sighting::first_sighting;
 
@@ -62,7 +63,7 @@ pub async fn apply_ticket_comments(
     let Some(mut session) = Session::open(ctx, integration_id, job_id.cloned()).await? else {
         return Ok(None);
     };
-    let case_id = case_of_ticket(&session, ticket_id).await?;
+    let case_id = case_of_ticket(&mut session, ticket_id).await?;
     let mut book = PeopleBook::new(users);
     let written = apply_comments(
         &mut session,
@@ -200,12 +201,17 @@ pub(crate) async fn mark_gone(
     Ok(report)
 }
 
-async fn case_of_ticket(session: &Session<'_>, ticket_id: ZendeskId) -> Result<CaseId, SyncError> {
-    let record = session
-        .ctx
-        .store
-        .get_ticket_record(session.id(), ticket_id)
-        .await?;
+/// The case a ticket's comments belong to: its record's, a deleted integration's case for the
+/// same account (re-linked first, docs/sync-rules.md §2), or the id its case will be created with.
+async fn case_of_ticket(
+    session: &mut Session<'_>,
+    ticket_id: ZendeskId,
+) -> Result<CaseId, SyncError> {
+    let store = session.ctx.store.clone();
+    let mut record = store.get_ticket_record(session.id(), ticket_id).await?;
+    if record.is_none() && relink_former_case(session, ticket_id).await? {
+        record = store.get_ticket_record(session.id(), ticket_id).await?;
+    }
     Ok(match record {
         Some(r) => r.value.case_id,
         None => case_id_for_ticket(session.id(), ticket_id),

@@ -18,6 +18,7 @@ mod outbound;
 mod outbox;
 mod people;
 mod push;
+mod relink;
 mod session;
 mod sighting;
 mod worker;
@@ -35,4 +36,5 @@ pub use inbound::{
 pub use outbound::{push_case_change, push_case_comment};
 pub use outbox::{NamedPush, SWEEP_LIMIT, SweepError, push_pending, sweep_pending_pushes};
 pub use session::LOG_TTL_DAYS;
+pub use sighting::forget_sighting;
 pub use worker::{WorkerStats, retry_delay, run_worker};

@@ -22,6 +22,8 @@ pub(crate) struct Session<'a> {
     pub integration: Integration,
     pub job_id: Option<JobId>,
     api: Option<Arc<dyn ZendeskApi>>,
+    /// Deleted integrations that held the account (see `relink.rs`), once read.
+    pub(crate) former: Option<Vec<IntegrationId>>,
 }
 
 impl<'a> Session<'a> {
@@ -45,6 +47,7 @@ impl<'a> Session<'a> {
             integration: stored.value,
             job_id,
             api: None,
+            former: None,
         }))
     }
 

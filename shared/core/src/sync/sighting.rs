@@ -38,3 +38,12 @@ pub(crate) async fn first_sighting(
         .remember_once(&key(integration, ticket), SIGHTING_TTL, ctx.clock.now())
         .await?)
 }
+
+/// Drops the marker (a purged integration's ticket, docs/sync-rules.md §2).
+pub async fn forget_sighting(
+    ctx: &SyncContext,
+    integration: &IntegrationId,
+    ticket: ZendeskId,
+) -> Result<(), crate::ports::StoreError> {
+    ctx.store.forget(&key(integration, ticket)).await
+}

@@ -12,7 +12,7 @@ use super::schema::{
 };
 
 const CASE: &str = "case";
-const TICKET: &str = "ticket record";
+pub(crate) const TICKET: &str = "ticket record";
 const COMMENT: &str = "comment";
 
 /// The index entries a case appears under: every case, and one per filterable field.
@@ -98,7 +98,7 @@ pub(crate) fn create_linked_case(
     insert_new_case(txn, case)
 }
 
-fn read_case<T: ReadableTable<&'static str, &'static [u8]>>(
+pub(crate) fn read_case<T: ReadableTable<&'static str, &'static [u8]>>(
     cases: &T,
     id: &str,
 ) -> StoreResult<Option<Stored<Case>>> {
@@ -233,7 +233,7 @@ pub(crate) fn create_ticket_record(
     insert_new_record(txn, record)
 }
 
-fn read_record<T>(
+pub(crate) fn read_record<T>(
     tickets: &T,
     integration: &str,
     number: ZendeskId,

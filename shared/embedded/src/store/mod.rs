@@ -1,11 +1,13 @@
 //! The embedded CRM store: one redb file.
 
+mod accounts;
 mod cases;
 mod contact_links;
 mod expiring;
 mod jobs;
 mod outbox;
 mod port;
+mod purge;
 mod records;
 mod schema;
 

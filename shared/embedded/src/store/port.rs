@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use chrono::Duration;
 use zsync_core::ports::{
-    CaseFilter, ContactOutcome, CrmStore, LogFilter, Page, PendingPush, StoreResult, Versioned,
+    AccountClaim, CaseFilter, ContactOutcome, CrmStore, LogFilter, Page, PendingPush,
+    PurgeProgress, StoreResult, Versioned,
 };
 use zsync_mapping::contact_link::{ContactChange, ZendeskUserLink};
 use zsync_mapping::{
@@ -12,7 +13,9 @@ use zsync_mapping::{
     ZendeskId,
 };
 
-use super::{EmbeddedStore, cases, contact_links, expiring, jobs, outbox, records};
+use super::{
+    EmbeddedStore, accounts, cases, contact_links, expiring, jobs, outbox, purge, records,
+};
 use crate::blocking::{read, write};
 
 #[async_trait]
@@ -52,6 +55,37 @@ impl CrmStore for EmbeddedStore {
     async fn delete_integration(&self, id: &IntegrationId) -> StoreResult<()> {
         let id = id.clone();
         write(&self.db, move |txn| records::delete_integration(txn, &id)).await
+    }
+
+    async fn get_account(&self, account: &str) -> StoreResult<Option<AccountClaim>> {
+        let account = account.to_owned();
+        read(&self.db, move |txn| accounts::get_account(txn, &account)).await
+    }
+
+    async fn relink_case(
+        &self,
+        case: &Case,
+        case_version: u64,
+        from: &Versioned<TicketRecord>,
+        to: &TicketRecord,
+    ) -> StoreResult<u64> {
+        let (case, from, to) = (case.clone(), from.clone(), to.clone());
+        write(&self.db, move |txn| {
+            accounts::relink_case(txn, &case, case_version, &from, &to)
+        })
+        .await
+    }
+
+    async fn purge_integration_data(
+        &self,
+        id: &IntegrationId,
+        limit: usize,
+    ) -> StoreResult<PurgeProgress> {
+        let id = id.clone();
+        write(&self.db, move |txn| {
+            purge::purge_integration_data(txn, &id, limit)
+        })
+        .await
     }
 
     async fn create_user(&self, user: &CrmUser) -> StoreResult<()> {

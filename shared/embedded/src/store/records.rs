@@ -2,13 +2,14 @@
 
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use zsync_core::ports::{ContactOutcome, Page, StoreError, StoreResult, Versioned};
+use zsync_mapping::integration_url::account_key;
 use zsync_mapping::{Contact, CrmUser, Integration, IntegrationId};
 
-use super::io;
 use super::schema::{
     CONTACTS, CONTACTS_BY_EMAIL, INTEGRATIONS, Stored, USERS, USERS_BY_EMAIL, decode,
     decode_cursor, encode, encode_cursor,
 };
+use super::{accounts, io};
 
 const INTEGRATION: &str = "integration";
 const USER: &str = "user";
@@ -18,14 +19,21 @@ pub(crate) fn create_integration(
     txn: &WriteTransaction,
     integration: &Integration,
 ) -> StoreResult<()> {
-    let mut table = txn.open_table(INTEGRATIONS).map_err(io)?;
     let key = integration.id.as_str();
-    if table.get(key).map_err(io)?.is_some() {
+    if txn
+        .open_table(INTEGRATIONS)
+        .map_err(io)?
+        .get(key)
+        .map_err(io)?
+        .is_some()
+    {
         return Err(StoreError::AlreadyExists {
             entity: INTEGRATION,
             key: key.to_owned(),
         });
     }
+    accounts::claim(txn, &account_key(&integration.url), &integration.id)?;
+    let mut table = txn.open_table(INTEGRATIONS).map_err(io)?;
     let bytes = encode(
         INTEGRATION,
         key,
@@ -68,11 +76,25 @@ pub(crate) fn update_integration(
     integration: &Integration,
     expected: u64,
 ) -> StoreResult<u64> {
-    let mut table = txn.open_table(INTEGRATIONS).map_err(io)?;
     let key = integration.id.as_str();
-    let current = match table.get(key).map_err(io)? {
-        Some(bytes) => {
-            decode::<Stored<serde_json::Value>>(INTEGRATION, key, bytes.value())?.version
+    let stored = {
+        let table = txn.open_table(INTEGRATIONS).map_err(io)?;
+        let found = table.get(key).map_err(io)?;
+        found
+            .map(|bytes| decode::<Stored<Integration>>(INTEGRATION, key, bytes.value()))
+            .transpose()?
+    };
+    let current = match stored {
+        Some(stored) => {
+            let (old, new) = (
+                account_key(&stored.value.url),
+                account_key(&integration.url),
+            );
+            if stored.version == expected && old != new {
+                accounts::claim(txn, &new, &integration.id)?;
+                accounts::release(txn, &old, &integration.id, false)?;
+            }
+            stored.version
         }
         None => {
             return Err(StoreError::NotFound {
@@ -89,6 +111,7 @@ pub(crate) fn update_integration(
         });
     }
     let version = current + 1;
+    let mut table = txn.open_table(INTEGRATIONS).map_err(io)?;
     let bytes = encode(
         INTEGRATION,
         key,
@@ -102,9 +125,17 @@ pub(crate) fn update_integration(
 }
 
 pub(crate) fn delete_integration(txn: &WriteTransaction, id: &IntegrationId) -> StoreResult<()> {
-    let mut table = txn.open_table(INTEGRATIONS).map_err(io)?;
-    table.remove(id.as_str()).map_err(io)?;
-    Ok(())
+    let stored = {
+        let mut table = txn.open_table(INTEGRATIONS).map_err(io)?;
+        let removed = table.remove(id.as_str()).map_err(io)?;
+        removed
+            .map(|bytes| decode::<Stored<Integration>>(INTEGRATION, id.as_str(), bytes.value()))
+            .transpose()?
+    };
+    match stored {
+        Some(stored) => accounts::release(txn, &account_key(&stored.value.url), id, true),
+        None => Ok(()),
+    }
 }
 
 pub(crate) fn create_user(txn: &WriteTransaction, user: &CrmUser) -> StoreResult<()> {

@@ -52,6 +52,8 @@ pub(crate) const PENDING_PUSHES: TableDefinition<(&str, &str), &[u8]> =
 /// (integration, Zendesk user id) → the user's link to a contact, versioned
 pub(crate) const ZENDESK_USER_LINKS: TableDefinition<(&str, u64), &[u8]> =
     TableDefinition::new("zendesk_user_links");
+/// Zendesk account key → its claim (holder and former holders), docs/sync-rules.md §2
+pub(crate) const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
 /// counters (log sequence)
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -78,7 +80,7 @@ pub(crate) fn create_tables(txn: &WriteTransaction) -> StoreResult<()> {
         JOBS_BY_TIME,
         CURSORS
     );
-    create!(LOG, DEDUPE, LEASES, EXPIRY, META, PENDING_PUSHES);
+    create!(LOG, DEDUPE, LEASES, EXPIRY, META, PENDING_PUSHES, ACCOUNTS);
     create!(ZENDESK_USER_LINKS);
     Ok(())
 }
