@@ -107,7 +107,7 @@ pub async fn reread_ticket_comments(
         }
         Err(e) => return Err(e.into()),
     };
-    let case_id = case_of_ticket(&session, ticket_id).await?;
+    let case_id = case_of_ticket(&mut session, ticket_id).await?;
     let mut book = PeopleBook::new(users);
     let written = apply_comments(
         &mut session,
